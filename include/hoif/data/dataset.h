@@ -1,0 +1,57 @@
+#pragma once
+// Training and test sets for a keypoint source, as the original code builds them: for every
+// take and camera, the 2D keypoints (width-normalised) and the 3D pose in that camera's frame,
+// in metres, root-relative with the root kept as an all-zero joint.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "hoif/core/array.h"
+#include "hoif/data/data_source.h"
+
+namespace hoif {
+
+struct PoseInfo {
+  uint8_t subject;  // index into PoseSet::subjects
+  uint8_t action;   // index into h36m_actions()
+  uint8_t camera;   // 0..3, kH36mCameraIds order
+  uint16_t take;    // index into PoseSet::takes
+  uint32_t frame;   // frame number within the take (50 fps)
+};
+
+struct PoseSet {
+  std::string keypoints;  // the keypoint source name
+  int num_joints = 0;
+  ArrayF inputs;   // (N, J, 2) width-normalised screen coordinates
+  ArrayF targets;  // (N, J, 3) camera frame, metres, root-relative (joint 0 is zero)
+  std::vector<PoseInfo> info;
+  std::vector<std::string> subjects;  // names for PoseInfo::subject
+  std::vector<std::string> takes;     // names for PoseInfo::take
+
+  int64_t size() const { return static_cast<int64_t>(info.size()); }
+};
+
+struct DatasetOptions {
+  std::string keypoints = "gt";
+  int stride = 1;                    // keep every stride-th frame of each take and camera
+  std::vector<std::string> actions;  // empty: all 15
+};
+
+// A take (or one camera of it) that could not be used, and why.
+struct SkippedTake {
+  std::string subject, take;
+  int camera = -1;  // -1: every camera
+  std::string reason;
+};
+
+struct Datasets {
+  PoseSet train, test;
+  std::vector<TakeId> absent;        // canonical takes with no mocap in the data
+  std::vector<SkippedTake> skipped;  // present takes without keypoints
+};
+
+Datasets load_datasets(const H36mData& data, const DatasetOptions& options);
+PoseSet build_pose_set(const Mocap& mocap, const Keypoints2D& keypoints, const std::vector<std::string>& subjects,
+                       const DatasetOptions& options, std::vector<SkippedTake>* skipped);
+
+}  // namespace hoif

@@ -1,0 +1,22 @@
+#pragma once
+// Pose errors on (N, J, 3) arrays, per frame, in the arrays' units. Summed in double.
+#include <vector>
+
+#include "hoif/core/array.h"
+
+namespace hoif {
+
+// Mean Euclidean joint distance of each frame.
+std::vector<double> mpjpe_per_frame(const ArrayF& predicted, const ArrayF& target);
+// After a per-frame similarity Procrustes alignment of predicted onto target (rotation with the
+// reflection removed, isotropic scale, translation): Protocol 2.
+std::vector<double> p_mpjpe_per_frame(const ArrayF& predicted, const ArrayF& target);
+// After scaling predicted by the least-squares factor onto target (N-MPJPE).
+std::vector<double> n_mpjpe_per_frame(const ArrayF& predicted, const ArrayF& target);
+
+// Subtracts joint 0 from every joint of each frame (Protocol 1 centres the prediction on its root).
+ArrayF root_relative(const ArrayF& poses);
+
+double mean(const std::vector<double>& v);
+
+}  // namespace hoif

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs every Debian package hoif needs and builds it in Release under build/.
+# Idempotent: apt runs only when a package is missing, the build is incremental.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  cmake ninja-build g++ pkg-config
+  libtorch-dev libopenblas0-openmp      # LibTorch on OpenBLAS (the reference BLAS is ~13x slower)
+  libhdf5-dev libzip-dev zlib1g-dev libeigen3-dev
+  libcli11-dev nlohmann-json3-dev libfmt-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev              # libFuzzer targets
+  python3-numpy                         # checks that files hoif writes load in numpy
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+# Two cores; LibTorch translation units need about 1.5 GB each.
+cmake --build build -j "${HOIF_BUILD_JOBS:-2}"

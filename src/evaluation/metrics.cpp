@@ -1,0 +1,95 @@
+#include "hoif/evaluation/metrics.h"
+
+#include <Eigen/SVD>
+
+#include <numeric>
+
+#include "hoif/core/error.h"
+
+namespace hoif {
+
+namespace {
+
+using Frame = Eigen::Matrix<double, Eigen::Dynamic, 3>;
+
+void check_pair(const ArrayF& a, const ArrayF& b) {
+  if (a.ndim() != 3 || a.dim(2) != 3 || a.shape != b.shape) fail("metrics", "predicted and target must both be (N, J, 3)");
+}
+
+Frame frame(const ArrayF& a, int64_t f) {
+  const int64_t J = a.dim(1);
+  Frame m(J, 3);
+  for (int64_t j = 0; j < J; ++j)
+    for (int d = 0; d < 3; ++d) m(j, d) = a.values[static_cast<size_t>((f * J + j) * 3 + d)];
+  return m;
+}
+
+double mean_distance(const Frame& p, const Frame& t) { return (p - t).rowwise().norm().mean(); }
+
+}  // namespace
+
+std::vector<double> mpjpe_per_frame(const ArrayF& predicted, const ArrayF& target) {
+  check_pair(predicted, target);
+  std::vector<double> out(static_cast<size_t>(predicted.dim(0)));
+  for (int64_t f = 0; f < predicted.dim(0); ++f) out[static_cast<size_t>(f)] = mean_distance(frame(predicted, f), frame(target, f));
+  return out;
+}
+
+std::vector<double> p_mpjpe_per_frame(const ArrayF& predicted, const ArrayF& target) {
+  check_pair(predicted, target);
+  std::vector<double> out(static_cast<size_t>(predicted.dim(0)));
+  for (int64_t f = 0; f < predicted.dim(0); ++f) {
+    const Frame p = frame(predicted, f), t = frame(target, f);
+    const Eigen::RowVector3d mu_p = p.colwise().mean(), mu_t = t.colwise().mean();
+    const Frame p0 = p.rowwise() - mu_p, t0 = t.rowwise() - mu_t;
+    const double norm_p = p0.norm(), norm_t = t0.norm();
+    if (norm_p == 0.0 || norm_t == 0.0) {
+      out[static_cast<size_t>(f)] = mean_distance(p.rowwise() - mu_p + mu_t, t);
+      continue;
+    }
+    // Orthogonal Procrustes on the unit-norm centred point sets: maximise tr(R^T H), H = P^T T.
+    const Eigen::Matrix3d h = (p0 / norm_p).transpose() * (t0 / norm_t);
+    Eigen::JacobiSVD<Eigen::Matrix3d> svd(h, Eigen::ComputeFullU | Eigen::ComputeFullV);
+    Eigen::Matrix3d u = svd.matrixU(), v = svd.matrixV();
+    Eigen::Vector3d s = svd.singularValues();
+    // A reflection is not a rotation: flip the axis of the smallest singular value.
+    if ((u * v.transpose()).determinant() < 0) {
+      v.col(2) *= -1.0;
+      s[2] *= -1.0;
+    }
+    const Eigen::Matrix3d r = u * v.transpose();  // row-vector convention: aligned = p0 * r
+    const double scale = s.sum() * norm_t / norm_p;
+    const Frame aligned = (scale * (p0 * r)).rowwise() + mu_t;
+    out[static_cast<size_t>(f)] = mean_distance(aligned, t);
+  }
+  return out;
+}
+
+std::vector<double> n_mpjpe_per_frame(const ArrayF& predicted, const ArrayF& target) {
+  check_pair(predicted, target);
+  std::vector<double> out(static_cast<size_t>(predicted.dim(0)));
+  for (int64_t f = 0; f < predicted.dim(0); ++f) {
+    const Frame p = frame(predicted, f), t = frame(target, f);
+    const double pp = p.squaredNorm();
+    const double scale = pp > 0 ? (p.array() * t.array()).sum() / pp : 1.0;
+    out[static_cast<size_t>(f)] = mean_distance(scale * p, t);
+  }
+  return out;
+}
+
+ArrayF root_relative(const ArrayF& poses) {
+  if (poses.ndim() != 3) fail("root_relative", "expected an (N, J, D) array");
+  ArrayF out = poses;
+  const int64_t J = poses.dim(1), D = poses.dim(2);
+  for (int64_t f = 0; f < poses.dim(0); ++f)
+    for (int64_t j = 0; j < J; ++j)
+      for (int64_t d = 0; d < D; ++d)
+        out.values[static_cast<size_t>((f * J + j) * D + d)] -= poses.values[static_cast<size_t>(f * J * D + d)];
+  return out;
+}
+
+double mean(const std::vector<double>& v) {
+  return v.empty() ? 0.0 : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+}
+
+}  // namespace hoif

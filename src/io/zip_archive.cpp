@@ -1,0 +1,118 @@
+#include "hoif/io/zip_archive.h"
+
+#include <zip.h>
+
+#include <algorithm>
+
+#include "hoif/core/atomic_file.h"
+#include "hoif/core/error.h"
+
+namespace hoif {
+
+static zip_t* handle(void* p) { return static_cast<zip_t*>(p); }
+
+ZipReader::ZipReader(const std::string& path) : name_(path) {
+  int err = 0;
+  archive_ = zip_open(path.c_str(), ZIP_RDONLY, &err);
+  if (!archive_) {
+    zip_error_t ze;
+    zip_error_init_with_code(&ze, err);
+    std::string msg = err == ZIP_ER_NOENT ? "no such file" : err == ZIP_ER_NOZIP ? "not a zip file (truncated or corrupt)" : zip_error_strerror(&ze);
+    zip_error_fini(&ze);
+    fail(path, msg);
+  }
+  list();
+}
+
+ZipReader::ZipReader(const uint8_t* data, size_t size, std::string name) : name_(std::move(name)) {
+  zip_error_t ze;
+  zip_error_init(&ze);
+  zip_source_t* src = zip_source_buffer_create(data, size, 0, &ze);
+  if (!src) {
+    zip_error_fini(&ze);
+    fail(name_, "cannot read buffer");
+  }
+  archive_ = zip_open_from_source(src, ZIP_RDONLY, &ze);
+  if (!archive_) {
+    zip_source_free(src);
+    std::string msg = zip_error_code_zip(&ze) == ZIP_ER_NOZIP ? "not a zip file (truncated or corrupt)" : zip_error_strerror(&ze);
+    zip_error_fini(&ze);
+    fail(name_, msg);
+  }
+  zip_error_fini(&ze);
+  list();
+}
+
+ZipReader::~ZipReader() {
+  if (archive_) zip_discard(handle(archive_));
+}
+
+void ZipReader::list() {
+  const zip_int64_t n = zip_get_num_entries(handle(archive_), 0);
+  for (zip_int64_t i = 0; i < n; ++i) {
+    const char* entry = zip_get_name(handle(archive_), static_cast<zip_uint64_t>(i), 0);
+    if (entry) entries_.emplace_back(entry);
+  }
+}
+
+bool ZipReader::contains(const std::string& entry) const {
+  return std::find(entries_.begin(), entries_.end(), entry) != entries_.end();
+}
+
+std::vector<uint8_t> ZipReader::read(const std::string& entry, uint64_t max_bytes) const {
+  const std::string where = name_ + ":" + entry;
+  zip_stat_t st;
+  zip_stat_init(&st);
+  if (zip_stat(handle(archive_), entry.c_str(), 0, &st) != 0) fail(where, "no such entry in the archive");
+  if (!(st.valid & ZIP_STAT_SIZE)) fail(where, "entry has no size");
+  if (st.size > max_bytes) fail(where, "entry too large (" + std::to_string(st.size) + " bytes)");
+  zip_file_t* f = zip_fopen(handle(archive_), entry.c_str(), 0);
+  if (!f) fail(where, std::string("cannot open: ") + zip_strerror(handle(archive_)));
+  std::vector<uint8_t> out(static_cast<size_t>(st.size));
+  zip_uint64_t done = 0;
+  while (done < st.size) {
+    zip_int64_t got = zip_fread(f, out.data() + done, st.size - done);
+    if (got <= 0) {
+      std::string msg = got < 0 ? zip_file_strerror(f) : "unexpected end of data";
+      zip_fclose(f);
+      fail(where, "corrupt compressed data (" + msg + ")");
+    }
+    done += static_cast<zip_uint64_t>(got);
+  }
+  // Reading past the declared size lets libzip verify the CRC.
+  uint8_t extra;
+  zip_int64_t tail = zip_fread(f, &extra, 1);
+  std::string tail_error = tail < 0 ? zip_file_strerror(f) : "";
+  zip_fclose(f);
+  if (tail != 0) fail(where, "corrupt compressed data (" + (tail < 0 ? tail_error : "longer than declared") + ")");
+  return out;
+}
+
+void write_zip(const std::string& path, const std::vector<std::pair<std::string, std::vector<uint8_t>>>& entries) {
+  write_atomically(path, [&](const std::filesystem::path& tmp) {
+    int err = 0;
+    zip_t* z = zip_open(tmp.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);
+    if (!z) fail(path, "cannot create the file");
+    for (const auto& [entry, bytes] : entries) {
+      zip_source_t* src = zip_source_buffer(z, bytes.data(), bytes.size(), 0);
+      if (!src) {
+        zip_discard(z);
+        fail(path, "cannot add " + entry);
+      }
+      zip_int64_t idx = zip_file_add(z, entry.c_str(), src, ZIP_FL_OVERWRITE | ZIP_FL_ENC_UTF_8);
+      if (idx < 0) {
+        zip_source_free(src);
+        zip_discard(z);
+        fail(path, "cannot add " + entry);
+      }
+      zip_set_file_compression(z, static_cast<zip_uint64_t>(idx), ZIP_CM_DEFLATE, 6);
+    }
+    if (zip_close(z) != 0) {
+      std::string msg = zip_strerror(z);
+      zip_discard(z);
+      fail(path, "cannot write: " + msg);
+    }
+  });
+}
+
+}  // namespace hoif

@@ -1,0 +1,31 @@
+// hoif: single-frame 2D-to-3D human pose lifting. A thin command line over libhoif.
+#include <cstdio>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.h"
+#include "hoif/core/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"hoif: 2D-to-3D human pose lifting on Human3.6M (Martinez, SemGCN, HGCN, HOIF-Net)", "hoif"};
+  app.set_version_flag("--version", std::string("hoif ") + HOIF_VERSION);
+  app.require_subcommand(1);
+  hoif::cli::register_prepare_data(app);
+  hoif::cli::register_data(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const hoif::Error& e) {
+    std::fprintf(stderr, "hoif: error: %s\n", e.what());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "hoif: error: out of memory\n");
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "hoif: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
