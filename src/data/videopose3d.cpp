@@ -42,7 +42,7 @@ TakePoses read_positions_3d(const std::string& path) {
   return out;
 }
 
-void write_positions_3d(const std::string& path, const TakePoses& positions) {
+void write_positions_3d(const std::string& path, const TakePoses& positions, Compression compression) {
   py::Document doc;
   doc.root = doc.add_dict();
   for (const auto& [subject, takes] : positions) {
@@ -50,7 +50,7 @@ void write_positions_3d(const std::string& path, const TakePoses& positions) {
     doc.dict_set(doc.root, doc.add_str(subject), d);
     for (const auto& [take, poses] : takes) doc.dict_set(d, doc.add_str(take), doc.add_array(NdArray::from(poses)));
   }
-  write_npz(path, {{"positions_3d", encode_npy_object(doc)}});
+  write_npz(path, {{"positions_3d", encode_npy_object(doc)}}, compression);
 }
 
 Keypoints2D read_keypoints_2d(const std::string& path) {
@@ -97,7 +97,7 @@ Keypoints2D read_keypoints_2d(const std::string& path) {
   return k;
 }
 
-void write_keypoints_2d(const std::string& path, const Keypoints2D& keypoints) {
+void write_keypoints_2d(const std::string& path, const Keypoints2D& keypoints, Compression compression) {
   py::Document pos;
   pos.root = pos.add_dict();
   for (const auto& [subject, takes] : keypoints.positions) {
@@ -120,7 +120,7 @@ void write_keypoints_2d(const std::string& path, const Keypoints2D& keypoints) {
   };
   meta.dict_set(meta.root, meta.add_str("keypoints_symmetry"),
                 meta.add_list({int_list(keypoints.joints_left), int_list(keypoints.joints_right)}));
-  write_npz(path, {{"positions_2d", encode_npy_object(pos)}, {"metadata", encode_npy_object(meta)}});
+  write_npz(path, {{"positions_2d", encode_npy_object(pos)}, {"metadata", encode_npy_object(meta)}}, compression);
 }
 
 // ---------------------------------------------------------------- cameras.json

@@ -1,5 +1,6 @@
 #include "hoif/evaluation/metrics.h"
 
+#include <Eigen/LU>
 #include <Eigen/SVD>
 
 #include <numeric>

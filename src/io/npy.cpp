@@ -209,7 +209,8 @@ DType parse_numeric_descr(const std::string& descr, const std::string& where) {
   fail(where, "unsupported numpy dtype '" + descr + "'");
 }
 
-std::vector<uint8_t> with_header(const std::string& dict, const uint8_t* payload, size_t payload_size) {
+// The header alone; the payload is appended by the caller.
+std::vector<uint8_t> header_for(const std::string& dict, size_t payload_size) {
   // Version 1.0; the header (magic + length + dict + padding + '\n') is padded to 64 bytes.
   std::string header = dict;
   const size_t unpadded = 10 + header.size() + 1;
@@ -220,7 +221,7 @@ std::vector<uint8_t> with_header(const std::string& dict, const uint8_t* payload
   out.push_back(static_cast<uint8_t>(header.size() & 0xff));
   out.push_back(static_cast<uint8_t>(header.size() >> 8));
   out.insert(out.end(), header.begin(), header.end());
-  out.insert(out.end(), payload, payload + payload_size);
+  out.reserve(out.size() + payload_size);
   return out;
 }
 
@@ -280,14 +281,17 @@ NpyContent parse_npy(const std::vector<uint8_t>& bytes, const std::string& where
 std::vector<uint8_t> encode_npy(const NdArray& array) {
   const std::string dict = "{'descr': '" + dtype_descr(array.dtype) + "', 'fortran_order': False, 'shape': " +
                            shape_literal(array.shape) + ", }";
-  return with_header(dict, array.bytes.data(), array.bytes.size());
+  std::vector<uint8_t> out = header_for(dict, array.bytes.size());
+  out.insert(out.end(), array.bytes.begin(), array.bytes.end());
+  return out;
 }
 
 std::vector<uint8_t> encode_npy_object(const py::Document& doc) {
   py::Document wrapper = doc;  // wrap the root in a 0-d object array, as np.save does
   wrapper.root = wrapper.add_object_array({}, {doc.root});
-  const std::vector<uint8_t> pickle = py::encode(wrapper);
-  return with_header("{'descr': '|O', 'fortran_order': False, 'shape': (), }", pickle.data(), pickle.size());
+  std::vector<uint8_t> out = header_for("{'descr': '|O', 'fortran_order': False, 'shape': (), }", 0);
+  py::encode(wrapper, out);
+  return out;
 }
 
 }  // namespace hoif

@@ -29,10 +29,10 @@ NdArray NpzReader::array(const std::string& key) const {
   return std::move(c.array);
 }
 
-void write_npz(const std::string& path, const std::vector<NpzEntry>& entries) {
+void write_npz(const std::string& path, std::vector<NpzEntry> entries, Compression compression) {
   std::vector<std::pair<std::string, std::vector<uint8_t>>> files;
-  for (const auto& e : entries) files.emplace_back(e.key + ".npy", e.npy);
-  write_zip(path, files);
+  for (auto& e : entries) files.emplace_back(e.key + ".npy", std::move(e.npy));
+  write_zip(path, files, compression);
 }
 
 }  // namespace hoif

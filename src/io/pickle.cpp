@@ -382,7 +382,9 @@ class Decoder {
         "numpy.core.multiarray._reconstruct", "numpy._core.multiarray._reconstruct",
         "numpy.core.multiarray.scalar",       "numpy._core.multiarray.scalar",
         "numpy.core.numeric._frombuffer",     "numpy._core.numeric._frombuffer",
-        "numpy.ndarray",                      "numpy.dtype"};
+        "numpy.ndarray",                      "numpy.dtype",
+        // Python 3 writes bytes in protocol 2 as _codecs.encode(str, 'latin1'); numpy < 1.17 used protocol 2.
+        "_codecs.encode"};
     const std::string full = module + "." + name;
     for (const char* a : allowed)
       if (full == a) {
@@ -430,6 +432,17 @@ class Decoder {
       if (arr.dtype == DType::b1) return doc_.add_bool(arr.bytes[0] != 0);
       return doc_.add_int(arr.to_int64(where_)[0]);
     }
+    if (fn == "_codecs.encode") {
+      auto a = tuple_items(args, 2, "_codecs.encode");
+      const Object& text = doc_.at(a[0]);
+      const Object& encoding = doc_.at(a[1]);
+      if (text.kind != Kind::Str || encoding.kind != Kind::Str || (encoding.text != "latin1" && encoding.text != "latin-1"))
+        bad("_codecs.encode is only accepted for latin1 bytes");
+      Object o;
+      o.kind = Kind::Bytes;
+      o.text = latin1_from_utf8(text.text);
+      return doc_.push(std::move(o));
+    }
     if (fn == "numpy.core.numeric._frombuffer") {
       auto a = tuple_items(args, 4, "_frombuffer");
       const Object& buf = doc_.at(a[0]);
@@ -440,6 +453,23 @@ class Decoder {
       return doc_.add_array(numeric_array(dtype_object(a[1]), shape, buf.text));
     }
     bad("cannot call '" + fn + "'");
+  }
+
+  // The str holds code points 0..255 encoded as UTF-8; latin1 maps each to one byte.
+  std::string latin1_from_utf8(const std::string& s) {
+    std::string out;
+    out.reserve(s.size());
+    for (size_t i = 0; i < s.size(); ++i) {
+      const auto c = static_cast<unsigned char>(s[i]);
+      if (c < 0x80) {
+        out.push_back(static_cast<char>(c));
+      } else if ((c & 0xe0) == 0xc0 && c <= 0xc3 && i + 1 < s.size()) {
+        out.push_back(static_cast<char>(((c & 0x03) << 6) | (static_cast<unsigned char>(s[++i]) & 0x3f)));
+      } else {
+        bad("_codecs.encode of a character outside latin1");
+      }
+    }
+    return out;
   }
 
   const Object& dtype_object(int index) {
@@ -540,13 +570,13 @@ namespace {
 
 class Encoder {
  public:
-  explicit Encoder(const Document& doc) : doc_(doc) {}
+  Encoder(const Document& doc, std::vector<uint8_t>& out) : doc_(doc), out_(out) {}
 
-  std::vector<uint8_t> run() {
-    out_ = {0x80, 3};
+  void run() {
+    out_.push_back(0x80);
+    out_.push_back(3);
     emit(doc_.root, 0);
     out_.push_back('.');
-    return std::move(out_);
   }
 
  private:
@@ -681,11 +711,11 @@ class Encoder {
   }
 
   const Document& doc_;
-  std::vector<uint8_t> out_;
+  std::vector<uint8_t>& out_;
 };
 
 }  // namespace
 
-std::vector<uint8_t> encode(const Document& doc) { return Encoder(doc).run(); }
+void encode(const Document& doc, std::vector<uint8_t>& out) { Encoder(doc, out).run(); }
 
 }  // namespace hoif::py

@@ -88,7 +88,8 @@ std::vector<uint8_t> ZipReader::read(const std::string& entry, uint64_t max_byte
   return out;
 }
 
-void write_zip(const std::string& path, const std::vector<std::pair<std::string, std::vector<uint8_t>>>& entries) {
+void write_zip(const std::string& path, const std::vector<std::pair<std::string, std::vector<uint8_t>>>& entries,
+               Compression compression) {
   write_atomically(path, [&](const std::filesystem::path& tmp) {
     int err = 0;
     zip_t* z = zip_open(tmp.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);
@@ -105,7 +106,10 @@ void write_zip(const std::string& path, const std::vector<std::pair<std::string,
         zip_discard(z);
         fail(path, "cannot add " + entry);
       }
-      zip_set_file_compression(z, static_cast<zip_uint64_t>(idx), ZIP_CM_DEFLATE, 6);
+      if (compression == Compression::fast)
+        zip_set_file_compression(z, static_cast<zip_uint64_t>(idx), ZIP_CM_DEFLATE, 1);
+      else
+        zip_set_file_compression(z, static_cast<zip_uint64_t>(idx), ZIP_CM_STORE, 0);
     }
     if (zip_close(z) != 0) {
       std::string msg = zip_strerror(z);

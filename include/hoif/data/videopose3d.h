@@ -10,6 +10,7 @@
 
 #include "hoif/core/array.h"
 #include "hoif/data/mocap.h"
+#include "hoif/io/zip_archive.h"
 
 namespace hoif {
 
@@ -25,10 +26,11 @@ struct Keypoints2D {
 };
 
 TakePoses read_positions_3d(const std::string& path);
-void write_positions_3d(const std::string& path, const TakePoses& positions);
+void write_positions_3d(const std::string& path, const TakePoses& positions, Compression compression = Compression::fast);
 
 Keypoints2D read_keypoints_2d(const std::string& path);
-void write_keypoints_2d(const std::string& path, const Keypoints2D& keypoints);
+void write_keypoints_2d(const std::string& path, const Keypoints2D& keypoints,
+                        Compression compression = Compression::fast);
 
 // Camera calibration beside the npz files (VideoPose3D keeps it in code; hoif writes it out).
 void write_cameras_json(const std::string& path, const std::map<std::string, CameraRig>& cameras);

@@ -31,6 +31,6 @@ struct NpzEntry {
   std::string key;
   std::vector<uint8_t> npy;  // from encode_npy or encode_npy_object
 };
-void write_npz(const std::string& path, const std::vector<NpzEntry>& entries);
+void write_npz(const std::string& path, std::vector<NpzEntry> entries, Compression compression = Compression::fast);
 
 }  // namespace hoif

@@ -92,7 +92,7 @@ struct DecodeLimits {
 
 // Decodes a pickle (protocols 2 to 5); `where` names the source in errors.
 Document decode(const uint8_t* data, size_t size, const std::string& where, const DecodeLimits& limits = {});
-// Encodes doc (protocol 3, as numpy writes it).
-std::vector<uint8_t> encode(const Document& doc);
+// Encodes doc (protocol 3, as numpy writes it), appending to out.
+void encode(const Document& doc, std::vector<uint8_t>& out);
 
 }  // namespace hoif::py

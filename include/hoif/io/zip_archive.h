@@ -31,7 +31,11 @@ class ZipReader {
   std::vector<std::string> entries_;
 };
 
-// Writes (entry name, bytes) pairs as a deflate-compressed zip, atomically.
-void write_zip(const std::string& path, const std::vector<std::pair<std::string, std::vector<uint8_t>>>& entries);
+enum class Compression { store, fast };
+
+// Writes (entry name, bytes) pairs as a zip, atomically. `fast` is deflate level 1: float
+// arrays compress little, and higher levels cost several times the time for a few percent.
+void write_zip(const std::string& path, const std::vector<std::pair<std::string, std::vector<uint8_t>>>& entries,
+               Compression compression);
 
 }  // namespace hoif
