@@ -68,23 +68,30 @@ std::vector<uint8_t> ZipReader::read(const std::string& entry, uint64_t max_byte
   if (st.size > max_bytes) fail(where, "entry too large (" + std::to_string(st.size) + " bytes)");
   zip_file_t* f = zip_fopen(handle(archive_), entry.c_str(), 0);
   if (!f) fail(where, std::string("cannot open: ") + zip_strerror(handle(archive_)));
-  std::vector<uint8_t> out(static_cast<size_t>(st.size));
-  zip_uint64_t done = 0;
-  while (done < st.size) {
-    zip_int64_t got = zip_fread(f, out.data() + done, st.size - done);
-    if (got <= 0) {
-      std::string msg = got < 0 ? zip_file_strerror(f) : "unexpected end of data";
+  // The declared size is not trusted for allocation: the buffer grows only as data arrives,
+  // so a forged header cannot make us reserve gigabytes. Reading one byte past the declared
+  // size also lets libzip verify the CRC.
+  std::vector<uint8_t> out;
+  out.reserve(static_cast<size_t>(std::min<zip_uint64_t>(st.size, zip_uint64_t(1) << 24)));
+  constexpr size_t chunk = size_t(1) << 20;
+  for (;;) {
+    const size_t have = out.size();
+    out.resize(have + chunk);
+    const zip_int64_t got = zip_fread(f, out.data() + have, chunk);
+    if (got < 0) {
+      std::string msg = zip_file_strerror(f);
       zip_fclose(f);
       fail(where, "corrupt compressed data (" + msg + ")");
     }
-    done += static_cast<zip_uint64_t>(got);
+    out.resize(have + static_cast<size_t>(got));
+    if (got == 0) break;
+    if (out.size() > st.size) {
+      zip_fclose(f);
+      fail(where, "corrupt entry (more data than its declared size)");
+    }
   }
-  // Reading past the declared size lets libzip verify the CRC.
-  uint8_t extra;
-  zip_int64_t tail = zip_fread(f, &extra, 1);
-  std::string tail_error = tail < 0 ? zip_file_strerror(f) : "";
   zip_fclose(f);
-  if (tail != 0) fail(where, "corrupt compressed data (" + (tail < 0 ? tail_error : "longer than declared") + ")");
+  if (out.size() != st.size) fail(where, "corrupt entry (less data than its declared size)");
   return out;
 }
 

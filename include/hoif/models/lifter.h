@@ -1,0 +1,44 @@
+#pragma once
+// The common face of the five models: (B, J, 2) width-normalised 2D in, (B, J, 3) camera-frame
+// root-relative 3D (metres) out. Chosen by name; the configuration travels in checkpoints.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <torch/nn/module.h>
+#include <torch/types.h>
+
+namespace hoif {
+
+struct ModelConfig {
+  std::string name;      // martinez | semgcn | semgcn-nonlocal | hgcn | hoif
+  int joints = 16;       // 16 (GT, Stacked Hourglass) or 17 (CPN)
+  int hid_dim = 0;       // 0: the model's default (1024, 128, 128, 96, 64)
+  int num_layers = 0;    // 0: default (martinez 2 stages, GCNs 4 blocks, hoif 8 hidden layers)
+  double dropout = -1;   // < 0: default (martinez 0.5, GCNs none)
+
+  // Fills every 0 / negative field with the model's default; unknown names are an error.
+  ModelConfig resolved() const;
+  std::string to_json() const;
+  static ModelConfig from_json(const std::string& text, const std::string& where);
+};
+
+const std::vector<std::string>& model_names();
+
+class PoseLifter : public torch::nn::Module {
+ public:
+  explicit PoseLifter(ModelConfig config) : config_(std::move(config)) {}
+  virtual torch::Tensor forward(const torch::Tensor& poses_2d) = 0;
+  // The linear model predicts J - 1 joints and pads the root with zeros; its loss leaves the root out.
+  virtual bool predicts_root() const { return true; }
+  const ModelConfig& config() const { return config_; }
+  // Parameters that receive a gradient (all that hoif builds).
+  int64_t parameter_count() const;
+
+ private:
+  ModelConfig config_;
+};
+
+std::shared_ptr<PoseLifter> make_lifter(const ModelConfig& config);
+
+}  // namespace hoif

@@ -1,0 +1,80 @@
+#pragma once
+// SemGCN (Zhao et al.): semantic graph convolutions with a learnable weight per edge of A + I,
+// self and neighbour features transformed separately; optional non-local blocks.
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/container/sequential.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/dropout.h>
+
+#include "hoif/models/graph.h"
+#include "hoif/models/lifter.h"
+
+namespace hoif {
+
+// out = (Â ∘ I) X W0 + (Â ∘ (1 - I)) X W1 + b, Â the row-softmax over A + I.
+class SemGraphConvImpl : public torch::nn::Module {
+ public:
+  SemGraphConvImpl(int64_t in, int64_t out, const torch::Tensor& adjacency);
+  torch::Tensor forward(const torch::Tensor& x);
+
+  torch::Tensor W, e, bias;
+
+ private:
+  MaskedSoftmax edges_;
+};
+TORCH_MODULE(SemGraphConv);
+
+// conv -> BatchNorm over channels -> ReLU (-> dropout).
+class SemGraphBlockImpl : public torch::nn::Module {
+ public:
+  SemGraphBlockImpl(int64_t in, int64_t out, const torch::Tensor& adjacency, double dropout);
+  torch::Tensor forward(const torch::Tensor& x);
+
+ private:
+  SemGraphConv gconv{nullptr};
+  torch::nn::BatchNorm1d bn{nullptr};
+  torch::nn::Dropout dropout{nullptr};
+};
+TORCH_MODULE(SemGraphBlock);
+
+// Two blocks with an identity skip around them.
+class SemResidualBlockImpl : public torch::nn::Module {
+ public:
+  SemResidualBlockImpl(int64_t dim, const torch::Tensor& adjacency, double dropout);
+  torch::Tensor forward(const torch::Tensor& x);
+
+ private:
+  SemGraphBlock gconv1{nullptr}, gconv2{nullptr};
+};
+TORCH_MODULE(SemResidualBlock);
+
+// SemGCN's non-local block on joints grouped in neighbouring pairs (inter channels = dim / 2):
+// f_ij = ReLU(w · [theta_i ; phi_j]) / N over max-pooled phi and g, y = f g, z = BN(W y) + x.
+class GraphNonLocalImpl : public torch::nn::Module {
+ public:
+  GraphNonLocalImpl(int64_t dim, const std::vector<int>& grouped_order, int group_size);
+  torch::Tensor forward(const torch::Tensor& x);  // (B, J, C)
+
+ private:
+  torch::nn::Sequential g{nullptr}, phi{nullptr}, concat_project{nullptr}, W{nullptr};
+  torch::nn::Conv1d theta{nullptr};
+  torch::Tensor grouped_, restored_;
+  int64_t inter_;
+};
+TORCH_MODULE(GraphNonLocal);
+
+class SemGcnModel : public PoseLifter {
+ public:
+  explicit SemGcnModel(const ModelConfig& config);
+  torch::Tensor forward(const torch::Tensor& poses_2d) override;
+
+ private:
+  torch::nn::ModuleList gconv_input, gconv_layers;
+  SemGraphBlock input_block_{nullptr};
+  std::vector<SemResidualBlock> blocks_;
+  std::vector<GraphNonLocal> nonlocal_;  // empty, or one after the input and after each block
+  SemGraphConv gconv_output{nullptr};
+};
+
+}  // namespace hoif

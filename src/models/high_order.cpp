@@ -1,0 +1,102 @@
+#include "hoif/models/high_order.h"
+
+#include <cmath>
+
+#include <torch/torch.h>
+
+#include "hoif/models/layers.h"
+
+namespace hoif {
+
+HighOrderGraphConvImpl::HighOrderGraphConvImpl(const HighOrderOptions& o, const torch::Tensor& adjacency)
+    : options_(o),
+      edges_{MaskedSoftmax(walk_mask(adjacency, 1)), MaskedSoftmax(walk_mask(adjacency, 2)),
+             MaskedSoftmax(walk_mask(adjacency, 3))} {
+  W = register_parameter("W", xavier_graph_weight(4, o.in, o.out));
+  e_1 = register_parameter("e_1", edges_[0].initial_weights());
+  e_2 = register_parameter("e_2", edges_[1].initial_weights());
+  e_3 = register_parameter("e_3", edges_[2].initial_weights());
+  bias = register_parameter("bias", uniform_bias(o.sum_orders ? o.out : 4 * o.out, o.out));
+}
+
+torch::Tensor HighOrderGraphConvImpl::forward(const torch::Tensor& x, const std::optional<torch::Tensor>& x0) {
+  const std::array<torch::Tensor, 4> mixing = {torch::Tensor(), edges_[0](e_1), edges_[1](e_2), edges_[2](e_3)};
+  const bool residual = options_.alpha > 0;
+  if (residual && !x0) throw std::invalid_argument("HighOrderGraphConv: initial residual needs x0");
+  std::array<torch::Tensor, 4> outputs;
+  for (int k = 0; k < 4; ++k) {
+    torch::Tensor h = k == 0 ? x : torch::matmul(mixing[k], x);
+    if (residual) h = (1.0 - options_.alpha) * h + options_.alpha * *x0;
+    outputs[k] = torch::matmul(h, options_.beta == 1.0 ? W[k] : options_.beta * W[k]);
+  }
+  const torch::Tensor combined = options_.sum_orders ? outputs[0] + outputs[1] + outputs[2] + outputs[3]
+                                                     : torch::cat({outputs[0], outputs[1], outputs[2], outputs[3]}, 2);
+  return combined + bias;
+}
+
+HighOrderBlockImpl::HighOrderBlockImpl(const HighOrderOptions& o, const torch::Tensor& adjacency, double p) {
+  gconv = register_module("gconv", HighOrderGraphConv(o, adjacency));
+  bn = register_module("bn", torch::nn::BatchNorm1d(4 * o.out));
+  if (p > 0) dropout = register_module("dropout", torch::nn::Dropout(p));
+}
+
+torch::Tensor HighOrderBlockImpl::forward(const torch::Tensor& x, const std::optional<torch::Tensor>& x0) {
+  torch::Tensor y = torch::relu(channel_batch_norm(bn, gconv(x, x0)));
+  return dropout ? dropout(y) : y;
+}
+
+// ---------------------------------------------------------------- HGCN
+
+HgcnModel::HgcnModel(const ModelConfig& c) : PoseLifter(c) {
+  const ModelConfig cfg = config();
+  const torch::Tensor adjacency = skeleton_adjacency(h36m_skeleton_for(cfg.joints, "hgcn"));
+  const int64_t hid = cfg.hid_dim, wide = 4 * hid;
+  gconv_input = register_module("gconv_input", torch::nn::ModuleList());
+  gconv_layers = register_module("gconv_layers", torch::nn::ModuleList());
+  input_block_ = HighOrderBlock(HighOrderOptions{2, hid}, adjacency, cfg.dropout);
+  gconv_input->push_back(input_block_);
+  for (int i = 0; i < cfg.num_layers; ++i) {
+    auto block = std::make_shared<torch::nn::Module>();
+    std::array<HighOrderBlock, 2> pair = {HighOrderBlock(HighOrderOptions{wide, hid}, adjacency, cfg.dropout),
+                                          HighOrderBlock(HighOrderOptions{wide, hid}, adjacency, cfg.dropout)};
+    block->register_module("gconv1", pair[0]);
+    block->register_module("gconv2", pair[1]);
+    gconv_layers->push_back(block);
+    blocks_.push_back(pair);
+  }
+  gconv_output = register_module("gconv_output", HighOrderGraphConv(HighOrderOptions{wide, 3, true}, adjacency));
+}
+
+torch::Tensor HgcnModel::forward(const torch::Tensor& poses_2d) {
+  torch::Tensor x = input_block_(poses_2d);
+  for (auto& [first, second] : blocks_) x = x + second(first(x));
+  return gconv_output(x);
+}
+
+// ---------------------------------------------------------------- HOIF-Net
+
+double HoifNetModel::beta(int layer_index) { return std::log(kLambda / layer_index + 1.0); }
+
+HoifNetModel::HoifNetModel(const ModelConfig& c) : PoseLifter(c) {
+  const ModelConfig cfg = config();
+  const torch::Tensor adjacency = skeleton_adjacency(h36m_skeleton_for(cfg.joints, "hoif"));
+  const int64_t hid = cfg.hid_dim, wide = 4 * hid;
+  gconv_input = register_module(
+      "gconv_input", HighOrderBlock(HighOrderOptions{2, hid, false, kAlpha, beta(1)}, adjacency, cfg.dropout));
+  gconv_layers = register_module("gconv_layers", torch::nn::ModuleList());
+  for (int i = 0; i < cfg.num_layers; ++i) {
+    hidden_.emplace_back(HighOrderOptions{wide, hid, false, kAlpha, beta(i + 2)}, adjacency, cfg.dropout);
+    gconv_layers->push_back(hidden_.back());
+  }
+  gconv_output = register_module("gconv_output",
+                                 HighOrderGraphConv(HighOrderOptions{wide, 3, true, kAlpha, beta(1)}, adjacency));
+}
+
+torch::Tensor HoifNetModel::forward(const torch::Tensor& poses_2d) {
+  const torch::Tensor x0 = gconv_input(poses_2d, poses_2d);
+  torch::Tensor x = x0;
+  for (auto& layer : hidden_) x = layer(x, x0);
+  return gconv_output(x, x0);
+}
+
+}  // namespace hoif

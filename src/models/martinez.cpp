@@ -1,0 +1,54 @@
+#include "hoif/models/martinez.h"
+
+#include <torch/torch.h>
+
+namespace hoif {
+
+namespace {
+
+// Kaiming-normal weights (the original's init_weights); biases keep PyTorch's default.
+torch::nn::Linear kaiming_linear(int64_t in, int64_t out) {
+  torch::nn::Linear l(in, out);
+  torch::NoGradGuard no_grad;
+  torch::nn::init::kaiming_normal_(l->weight);
+  return l;
+}
+
+}  // namespace
+
+LinearStageImpl::LinearStageImpl(int64_t size, double p) {
+  w1 = register_module("w1", kaiming_linear(size, size));
+  batch_norm1 = register_module("batch_norm1", torch::nn::BatchNorm1d(size));
+  w2 = register_module("w2", kaiming_linear(size, size));
+  batch_norm2 = register_module("batch_norm2", torch::nn::BatchNorm1d(size));
+  dropout = register_module("dropout", torch::nn::Dropout(p));
+}
+
+torch::Tensor LinearStageImpl::forward(const torch::Tensor& x) {
+  torch::Tensor y = dropout(torch::relu(batch_norm1(w1(x))));
+  y = dropout(torch::relu(batch_norm2(w2(y))));
+  return x + y;
+}
+
+MartinezModel::MartinezModel(const ModelConfig& c) : PoseLifter(c) {
+  const ModelConfig cfg = config();
+  w1 = register_module("w1", kaiming_linear(cfg.joints * 2, cfg.hid_dim));
+  batch_norm1 = register_module("batch_norm1", torch::nn::BatchNorm1d(cfg.hid_dim));
+  linear_stages = register_module("linear_stages", torch::nn::ModuleList());
+  for (int i = 0; i < cfg.num_layers; ++i) {
+    stages_.emplace_back(cfg.hid_dim, cfg.dropout);
+    linear_stages->push_back(stages_.back());
+  }
+  w2 = register_module("w2", kaiming_linear(cfg.hid_dim, (cfg.joints - 1) * 3));
+  dropout = register_module("dropout", torch::nn::Dropout(cfg.dropout));
+}
+
+torch::Tensor MartinezModel::forward(const torch::Tensor& poses_2d) {
+  const int64_t b = poses_2d.size(0);
+  torch::Tensor y = dropout(torch::relu(batch_norm1(w1(poses_2d.reshape({b, -1})))));
+  for (auto& stage : stages_) y = stage(y);
+  y = w2(y).view({b, -1, 3});
+  return torch::cat({torch::zeros({b, 1, 3}, y.options()), y}, 1);
+}
+
+}  // namespace hoif
