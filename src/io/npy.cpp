@@ -287,11 +287,24 @@ std::vector<uint8_t> encode_npy(const NdArray& array) {
 }
 
 std::vector<uint8_t> encode_npy_object(const py::Document& doc) {
+  const py::Object& root = doc.at(doc.root);
+  if (root.kind == py::Kind::Array && root.object_array) {
+    std::vector<uint8_t> out =
+        header_for("{'descr': '|O', 'fortran_order': False, 'shape': " + shape_literal(root.shape) + ", }", 0);
+    py::encode(doc, out);
+    return out;
+  }
   py::Document wrapper = doc;  // wrap the root in a 0-d object array, as np.save does
   wrapper.root = wrapper.add_object_array({}, {doc.root});
-  std::vector<uint8_t> out = header_for("{'descr': '|O', 'fortran_order': False, 'shape': (), }", 0);
-  py::encode(wrapper, out);
-  return out;
+  return encode_npy_object(wrapper);
+}
+
+std::vector<uint8_t> encode_npy_strings(const std::vector<std::string>& strings) {
+  py::Document d;
+  std::vector<int> items;
+  for (const auto& s : strings) items.push_back(d.add_str(s));
+  d.root = d.add_object_array({static_cast<int64_t>(items.size())}, items);
+  return encode_npy_object(d);
 }
 
 }  // namespace hoif

@@ -6,5 +6,9 @@ namespace hoif::cli {
 
 void register_prepare_data(CLI::App& app);
 void register_data(CLI::App& app);
+void register_train(CLI::App& app);
+void register_evaluate(CLI::App& app);
+void register_info(CLI::App& app);
+void register_import_weights(CLI::App& app);
 
 }  // namespace hoif::cli

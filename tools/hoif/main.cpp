@@ -3,6 +3,7 @@
 #include <exception>
 
 #include <CLI/CLI.hpp>
+#include <c10/util/Exception.h>
 
 #include "commands.h"
 #include "hoif/core/error.h"
@@ -13,12 +14,19 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   hoif::cli::register_prepare_data(app);
   hoif::cli::register_data(app);
+  hoif::cli::register_train(app);
+  hoif::cli::register_evaluate(app);
+  hoif::cli::register_info(app);
+  hoif::cli::register_import_weights(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   } catch (const hoif::Error& e) {
     std::fprintf(stderr, "hoif: error: %s\n", e.what());
+    return 1;
+  } catch (const c10::Error& e) {
+    std::fprintf(stderr, "hoif: error: %s\n", e.what_without_backtrace());
     return 1;
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "hoif: error: out of memory\n");

@@ -40,7 +40,10 @@ struct NpyContent {
 NpyContent parse_npy(const std::vector<uint8_t>& bytes, const std::string& where);
 
 std::vector<uint8_t> encode_npy(const NdArray& array);
-// A 0-d object array holding `doc`'s root, the way numpy saves a dict with allow_pickle.
+// A 0-d object array holding `doc`'s root, the way numpy saves a dict with allow_pickle; when the
+// root is itself an object ndarray, that array with its own shape.
 std::vector<uint8_t> encode_npy_object(const py::Document& doc);
+// A 1-d object array of Python str (numpy: np.array(names, dtype=object)).
+std::vector<uint8_t> encode_npy_strings(const std::vector<std::string>& strings);
 
 }  // namespace hoif

@@ -1,0 +1,60 @@
+#pragma once
+// Checkpoints: model, optimizer, step, epoch, learning rate, RNG state and the whole training
+// configuration (model, sizes, joints, keypoint source), written atomically. Everything needed
+// to evaluate, resume or export comes from the file.
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <torch/optim/adam.h>
+#include <torch/serialize/input-archive.h>
+
+#include "hoif/models/lifter.h"
+#include "hoif/training/recipe.h"
+
+namespace hoif {
+
+struct EpochRecord {
+  int epoch = 0;
+  double lr = 0, loss = 0;       // loss: mean training MSE (m^2) over the epoch
+  double p1 = 0, p2 = 0;         // per-epoch test error (mm), all test poses pooled, as the originals log
+  int64_t poses_seen = 0;        // training poses processed so far
+  double seconds = 0;            // wall-clock training time so far (evaluation excluded)
+};
+
+struct TrainState {
+  int epoch = 0;                 // completed epochs
+  int64_t batch_in_epoch = 0;    // batches of the next epoch already done (an interrupted epoch)
+  int64_t step = 0;              // optimizer steps
+  double lr = 0;
+  double epoch_loss_sum = 0;     // of the interrupted epoch so far
+  int64_t epoch_poses = 0;
+  int64_t poses_seen = 0;
+  double train_seconds = 0;
+  double best_p1 = std::numeric_limits<double>::infinity();
+  int best_epoch = 0;
+  double baseline_p1 = 0;        // predicting the mean training pose, pooled test P1 (mm)
+  std::vector<EpochRecord> history;
+
+  std::string to_json() const;
+  static TrainState from_json(const std::string& text, const std::string& where);
+};
+
+void save_checkpoint(const std::string& path, const TrainOptions& options, const TrainState& state,
+                     PoseLifter& model, torch::optim::Optimizer* optimizer);
+
+struct LoadedCheckpoint {
+  std::string path;
+  TrainOptions options;
+  TrainState state;
+  std::shared_ptr<PoseLifter> model;
+  std::shared_ptr<torch::serialize::InputArchive> archive;  // for the optimizer and RNG state
+};
+
+// A clear error naming the file for anything that is not a readable hoif checkpoint.
+LoadedCheckpoint load_checkpoint(const std::string& path, const torch::Device& device);
+void restore_optimizer(const LoadedCheckpoint& checkpoint, torch::optim::Optimizer& optimizer);
+void restore_rng(const LoadedCheckpoint& checkpoint);
+
+}  // namespace hoif

@@ -1,0 +1,44 @@
+#pragma once
+// What `hoif train` does and the original recipes it defaults to (REFERENCE.md section 2):
+//   martinez         batch 64,  200 epochs, lr 1e-3 x0.96 every 100k steps, dropout 0.5
+//   semgcn           batch 64,   50 epochs, lr 1e-3 x0.96 every 100k steps
+//   semgcn-nonlocal  batch 64,   30 epochs, lr 1e-3 x0.96 every 100k steps
+//   hgcn             batch 256,  50 epochs, lr 1e-3 x0.80 every 100k steps
+//   hoif             batch 256,  50 epochs, lr 1e-3 x0.80 every 100k steps
+// All: Adam, gradient-norm clipping at 1, MSE in metres, reshuffled every epoch.
+#include <cstdint>
+#include <string>
+
+#include "hoif/data/dataset.h"
+#include "hoif/models/lifter.h"
+
+namespace hoif {
+
+struct TrainOptions {
+  ModelConfig model;
+  std::string data_path;
+  DatasetOptions data;
+  int epochs = 0;
+  int batch_size = 0;
+  double lr = 1e-3;
+  int64_t lr_decay = 100000;  // steps between decays
+  double lr_gamma = 0.0;
+  bool max_norm = true;       // clip the global gradient norm at 1
+  std::string checkpoint_dir = "checkpoint";
+  int snapshot = 5;           // keep a checkpoint every N epochs
+  uint64_t seed = 0;
+  int threads = 0;            // 0: every core
+  std::string device = "cpu";
+  double time_budget_minutes = 0;  // 0: none
+
+  // The original recipe for a model, with every field filled.
+  static TrainOptions recipe(const std::string& model_name);
+  std::string to_json() const;
+  static TrainOptions from_json(const std::string& text, const std::string& where);
+};
+
+// The originals' schedule: lr0 * gamma^(s / decay), updated at step 1 and at every multiple of
+// `decay` (s is the last such step), i.e. a staircase that starts a hair below lr0.
+double learning_rate_at(double lr0, double gamma, int64_t decay, int64_t step);
+
+}  // namespace hoif

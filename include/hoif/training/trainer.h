@@ -1,0 +1,40 @@
+#pragma once
+// The training loop of the originals' main_gcn.py / main_linear.py: Adam, the staircase lr
+// schedule, global gradient-norm clipping, MSE in metres, a reshuffle every epoch, and a test
+// evaluation after each epoch. Interruptible and exactly resumable.
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "hoif/data/dataset.h"
+#include "hoif/training/checkpoint.h"
+
+namespace hoif {
+
+struct TrainRun {
+  TrainOptions options;
+  const PoseSet* train = nullptr;
+  const PoseSet* test = nullptr;
+  std::optional<LoadedCheckpoint> resume;  // continue this checkpoint's run
+  std::function<bool()> stop_requested;    // polled after every batch (Ctrl-C)
+  std::function<void(const std::string&)> log = [](const std::string&) {};
+  bool progress_bar = true;
+};
+
+struct TrainOutcome {
+  TrainState state;
+  bool finished = false;  // all epochs done (false: stopped by request or time budget; resumable)
+  std::string stop_reason;
+};
+
+// Files written to options.checkpoint_dir:
+//   last.ckpt         after every epoch and on a stop (resume from it)
+//   best.ckpt         lowest per-epoch test P1: selected ON THE TEST SET, as the original code does
+//   epoch_NNNN.ckpt   every `snapshot` epochs
+//   log.csv           one row per epoch; loss.png and test_error.png at the end
+TrainOutcome train_model(TrainRun& run);
+
+// The batch order of an epoch: a permutation that depends only on (seed, epoch).
+std::vector<int64_t> epoch_permutation(uint64_t seed, int epoch, int64_t size);
+
+}  // namespace hoif

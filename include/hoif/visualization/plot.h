@@ -1,0 +1,23 @@
+#pragma once
+// Line plots as PNG (training curves): anti-aliased, with axes, ticks, a legend and a title.
+#include <string>
+#include <vector>
+
+namespace hoif {
+
+struct PlotSeries {
+  std::string label;
+  std::vector<double> x, y;
+};
+
+struct PlotAxes {
+  std::string title, x_label, y_label;
+  bool log_y = false;
+  bool integer_x = false;  // ticks only at whole numbers (epochs)
+};
+
+// Writes a w x h PNG atomically; series may be empty (then the plot says "no data").
+void write_line_plot(const std::string& path, const PlotAxes& axes, const std::vector<PlotSeries>& series,
+                     int width = 900, int height = 520);
+
+}  // namespace hoif

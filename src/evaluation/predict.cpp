@@ -1,0 +1,40 @@
+#include "hoif/evaluation/predict.h"
+
+#include <torch/torch.h>
+
+#include "hoif/evaluation/metrics.h"
+
+namespace hoif {
+
+ArrayF predict_poses(PoseLifter& model, const ArrayF& inputs, const torch::Device& device, int64_t batch_size) {
+  torch::NoGradGuard no_grad;
+  model.eval();
+  const int64_t n = inputs.dim(0), J = inputs.dim(1);
+  ArrayF out({n, J, 3});
+  const torch::Tensor all = torch::from_blob(const_cast<float*>(inputs.data()), {n, J, 2}, torch::kFloat);
+  for (int64_t start = 0; start < n; start += batch_size) {
+    const int64_t len = std::min(batch_size, n - start);
+    const torch::Tensor y = model.forward(all.narrow(0, start, len).to(device)).to(torch::kCPU).contiguous();
+    std::memcpy(out.data() + start * J * 3, y.data_ptr<float>(), static_cast<size_t>(len * J * 3) * sizeof(float));
+  }
+  return out;
+}
+
+EvaluationReport evaluate_model(PoseLifter& model, const PoseSet& set, const torch::Device& device, ArrayF* predictions) {
+  ArrayF predicted = predict_poses(model, set.inputs, device);
+  EvaluationReport report = protocol_report(predicted, set.targets, set.info);
+  if (predictions) *predictions = std::move(predicted);
+  return report;
+}
+
+double mean_pose_baseline_p1(const PoseSet& train, const PoseSet& test) {
+  const int64_t J = train.num_joints;
+  std::vector<double> mean(static_cast<size_t>(J * 3), 0.0);
+  for (int64_t i = 0; i < train.targets.size(); ++i) mean[static_cast<size_t>(i % (J * 3))] += train.targets.values[static_cast<size_t>(i)];
+  for (double& m : mean) m /= static_cast<double>(std::max<int64_t>(1, train.size()));
+  ArrayF predicted({test.size(), J, 3});
+  for (int64_t i = 0; i < predicted.size(); ++i) predicted.values[static_cast<size_t>(i)] = static_cast<float>(mean[static_cast<size_t>(i % (J * 3))]);
+  return 1000.0 * hoif::mean(mpjpe_per_frame(root_relative(predicted), test.targets));
+}
+
+}  // namespace hoif

@@ -1,0 +1,84 @@
+#include "hoif/training/recipe.h"
+
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include "hoif/core/error.h"
+
+namespace hoif {
+
+TrainOptions TrainOptions::recipe(const std::string& model_name) {
+  TrainOptions o;
+  o.model.name = model_name;
+  o.model = o.model.resolved();
+  struct Recipe {
+    const char* name;
+    int batch, epochs;
+    double gamma;
+  };
+  static constexpr Recipe recipes[] = {{"martinez", 64, 200, 0.96}, {"semgcn", 64, 50, 0.96}, {"semgcn-nonlocal", 64, 30, 0.96},
+                                       {"hgcn", 256, 50, 0.80},     {"hoif", 256, 50, 0.80}};
+  for (const auto& r : recipes)
+    if (model_name == r.name) {
+      o.batch_size = r.batch;
+      o.epochs = r.epochs;
+      o.lr_gamma = r.gamma;
+    }
+  return o;
+}
+
+std::string TrainOptions::to_json() const {
+  nlohmann::ordered_json j;
+  j["model"] = nlohmann::json::parse(model.to_json());
+  j["data_path"] = data_path;
+  j["keypoints"] = data.keypoints;
+  j["downsample"] = data.stride;
+  j["actions"] = data.actions;
+  j["epochs"] = epochs;
+  j["batch_size"] = batch_size;
+  j["lr"] = lr;
+  j["lr_decay"] = lr_decay;
+  j["lr_gamma"] = lr_gamma;
+  j["max_norm"] = max_norm;
+  j["snapshot"] = snapshot;
+  j["seed"] = seed;
+  j["threads"] = threads;
+  j["device"] = device;
+  j["time_budget_minutes"] = time_budget_minutes;
+  return j.dump();
+}
+
+TrainOptions TrainOptions::from_json(const std::string& text, const std::string& where) {
+  try {
+    const auto j = nlohmann::json::parse(text);
+    TrainOptions o;
+    o.model = ModelConfig::from_json(j.at("model").dump(), where);
+    o.data_path = j.at("data_path").get<std::string>();
+    o.data.keypoints = j.at("keypoints").get<std::string>();
+    o.data.stride = j.at("downsample").get<int>();
+    o.data.actions = j.at("actions").get<std::vector<std::string>>();
+    o.epochs = j.at("epochs").get<int>();
+    o.batch_size = j.at("batch_size").get<int>();
+    o.lr = j.at("lr").get<double>();
+    o.lr_decay = j.at("lr_decay").get<int64_t>();
+    o.lr_gamma = j.at("lr_gamma").get<double>();
+    o.max_norm = j.at("max_norm").get<bool>();
+    o.snapshot = j.at("snapshot").get<int>();
+    o.seed = j.at("seed").get<uint64_t>();
+    o.threads = j.at("threads").get<int>();
+    o.device = j.at("device").get<std::string>();
+    o.time_budget_minutes = j.at("time_budget_minutes").get<double>();
+    return o;
+  } catch (const nlohmann::json::exception& e) {
+    fail(where, std::string("bad training configuration (") + e.what() + ")");
+  }
+}
+
+double learning_rate_at(double lr0, double gamma, int64_t decay, int64_t step) {
+  if (step < 1) return lr0;
+  const int64_t last = step >= decay ? (step / decay) * decay : 1;
+  return lr0 * std::pow(gamma, static_cast<double>(last) / static_cast<double>(decay));
+}
+
+}  // namespace hoif

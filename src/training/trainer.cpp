@@ -1,0 +1,188 @@
+#include "hoif/training/trainer.h"
+
+#include <chrono>
+#include <filesystem>
+#include <random>
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include "hoif/core/atomic_file.h"
+#include "hoif/core/error.h"
+#include "hoif/core/progress.h"
+#include "hoif/evaluation/metrics.h"
+#include "hoif/evaluation/predict.h"
+#include "hoif/visualization/plot.h"
+
+namespace hoif {
+
+namespace fs = std::filesystem;
+
+std::vector<int64_t> epoch_permutation(uint64_t seed, int epoch, int64_t size) {
+  std::vector<int64_t> order(static_cast<size_t>(size));
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(epoch) + 1);
+  std::shuffle(order.begin(), order.end(), rng);
+  return order;
+}
+
+namespace {
+
+void write_log_csv(const fs::path& path, const TrainState& s) {
+  std::string csv = "epoch,lr,loss_train,error_eval_p1,error_eval_p2,poses_seen,train_seconds\n";
+  for (const auto& r : s.history)
+    csv += fmt::format("{},{:.8g},{:.8g},{:.4f},{:.4f},{},{:.1f}\n", r.epoch, r.lr, r.loss, r.p1, r.p2, r.poses_seen, r.seconds);
+  write_text_atomically(path, csv);
+}
+
+void write_plots(const fs::path& dir, const TrainOptions& o, const TrainState& s) {
+  PlotSeries loss{"training MSE (m^2)", {}, {}}, p1{"P1 (all test poses pooled)", {}, {}}, p2{"P2 (all test poses pooled)", {}, {}};
+  for (const auto& r : s.history) {
+    loss.x.push_back(r.epoch);
+    loss.y.push_back(r.loss);
+    p1.x.push_back(r.epoch);
+    p1.y.push_back(r.p1);
+    p2.x.push_back(r.epoch);
+    p2.y.push_back(r.p2);
+  }
+  const std::string what = fmt::format("{} on {} 2D", o.model.name, o.data.keypoints);
+  write_line_plot((dir / "loss.png").string(), {"Training loss, " + what, "epoch", "MSE (m^2)", true, true}, {loss});
+  write_line_plot((dir / "test_error.png").string(), {"Test error per epoch, " + what, "epoch", "mm", false, true}, {p1, p2});
+}
+
+// Pooled P1/P2 over the whole test set, as the originals log every epoch.
+std::pair<double, double> pooled_test_error(PoseLifter& model, const PoseSet& test, const torch::Device& device) {
+  const ArrayF predicted = predict_poses(model, test.inputs, device);
+  const double p1 = 1000.0 * mean(mpjpe_per_frame(root_relative(predicted), test.targets));
+  const double p2 = 1000.0 * mean(p_mpjpe_per_frame(predicted, test.targets));
+  return {p1, p2};
+}
+
+}  // namespace
+
+TrainOutcome train_model(TrainRun& run) {
+  TrainOptions& o = run.options;
+  const PoseSet& train = *run.train;
+  const PoseSet& test = *run.test;
+  if (train.size() == 0) fail("training set", "is empty (check --actions and the data)");
+  if (train.num_joints != o.model.joints)
+    fail("--keypoints", fmt::format("give {} joints but the model was built for {}", train.num_joints, o.model.joints));
+  const torch::Device device(o.device);
+  const fs::path dir(o.checkpoint_dir);
+  fs::create_directories(dir);
+
+  std::shared_ptr<PoseLifter> model;
+  TrainState state;
+  if (run.resume) {
+    model = run.resume->model;
+    state = run.resume->state;
+  } else {
+    torch::manual_seed(o.seed);
+    model = make_lifter(o.model);
+    model->to(device);
+    state.lr = o.lr;
+    state.baseline_p1 = test.size() ? mean_pose_baseline_p1(train, test) : 0.0;
+  }
+  torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(o.lr));
+  if (run.resume) {
+    restore_optimizer(*run.resume, optimizer);
+    restore_rng(*run.resume);
+  }
+  write_text_atomically(dir / "config.json", o.to_json() + "\n");
+  run.log(fmt::format("{}: {} parameters; {} training poses, {} test poses; {} epochs of batch {}", o.model.name,
+                      model->parameter_count(), train.size(), test.size(), o.epochs, o.batch_size));
+  run.log(fmt::format("trivial baseline (mean training pose): test P1 {:.2f} mm", state.baseline_p1));
+
+  const int64_t n = train.size(), J = train.num_joints;
+  const torch::Tensor inputs = torch::from_blob(const_cast<float*>(train.inputs.data()), {n, J, 2}, torch::kFloat);
+  const torch::Tensor targets = torch::from_blob(const_cast<float*>(train.targets.data()), {n, J, 3}, torch::kFloat);
+  const int64_t batches = (n + o.batch_size - 1) / o.batch_size;
+  const auto wall_start = std::chrono::steady_clock::now();
+  auto minutes_used = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count() / 60.0; };
+
+  TrainOutcome outcome;
+  auto stop = [&](const std::string& reason) {
+    save_checkpoint((dir / "last.ckpt").string(), o, state, *model, &optimizer);
+    outcome.state = state;
+    outcome.stop_reason = reason;
+    run.log(fmt::format("stopped ({}) in epoch {} after batch {} of {}; saved {}; continue with --resume", reason,
+                        state.epoch + 1, state.batch_in_epoch, batches, (dir / "last.ckpt").string()));
+    return outcome;
+  };
+
+  while (state.epoch < o.epochs) {
+    model->train();
+    const std::vector<int64_t> order = epoch_permutation(o.seed, state.epoch, n);
+    const torch::Tensor perm = torch::from_blob(const_cast<int64_t*>(order.data()), {n}, torch::kLong);
+    ProgressBar bar(fmt::format("epoch {}/{}", state.epoch + 1, o.epochs), batches, "batch");
+    bar.advance(state.batch_in_epoch);
+    auto epoch_start = std::chrono::steady_clock::now();
+    const double seconds_before = state.train_seconds;
+    for (int64_t b = state.batch_in_epoch; b < batches; ++b) {
+      const torch::Tensor idx = perm.narrow(0, b * o.batch_size, std::min<int64_t>(o.batch_size, n - b * o.batch_size));
+      torch::Tensor x = inputs.index_select(0, idx).to(device), y = targets.index_select(0, idx).to(device);
+      ++state.step;
+      if (state.step % o.lr_decay == 0 || state.step == 1) {
+        state.lr = learning_rate_at(o.lr, o.lr_gamma, o.lr_decay, state.step);
+        for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(state.lr);
+      }
+      torch::Tensor out = model->forward(x);
+      if (!model->predicts_root()) {
+        out = out.slice(1, 1);
+        y = y.slice(1, 1);
+      }
+      const torch::Tensor loss = torch::mse_loss(out, y);
+      optimizer.zero_grad();
+      loss.backward();
+      if (o.max_norm) torch::nn::utils::clip_grad_norm_(model->parameters(), 1.0);
+      optimizer.step();
+      const int64_t bs = idx.size(0);
+      state.epoch_loss_sum += loss.item<double>() * static_cast<double>(bs);
+      state.epoch_poses += bs;
+      state.poses_seen += bs;
+      state.batch_in_epoch = b + 1;
+      state.train_seconds = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
+      bar.set_suffix(fmt::format("loss {:.5f} {:.0f} poses/s", state.epoch_loss_sum / state.epoch_poses,
+                                 state.epoch_poses / std::max(1e-9, state.train_seconds - seconds_before)));
+      bar.advance();
+      if (run.stop_requested && run.stop_requested()) return stop("interrupted");
+      if (o.time_budget_minutes > 0 && minutes_used() >= o.time_budget_minutes && b + 1 < batches)
+        return stop("time budget");
+    }
+    bar.finish();
+
+    EpochRecord r;
+    r.epoch = state.epoch + 1;
+    r.lr = state.lr;
+    r.loss = state.epoch_loss_sum / std::max<int64_t>(1, state.epoch_poses);
+    std::tie(r.p1, r.p2) = test.size() ? pooled_test_error(*model, test, device) : std::make_pair(0.0, 0.0);
+    r.poses_seen = state.poses_seen;
+    r.seconds = state.train_seconds;
+    state.history.push_back(r);
+    state.epoch += 1;
+    state.batch_in_epoch = 0;
+    state.epoch_loss_sum = 0;
+    state.epoch_poses = 0;
+    run.log(fmt::format("epoch {:3d}  lr {:.3g}  loss {:.6f}  test P1 {:.2f} mm  P2 {:.2f} mm  ({:.0f} s training)", r.epoch,
+                        r.lr, r.loss, r.p1, r.p2, r.seconds));
+    save_checkpoint((dir / "last.ckpt").string(), o, state, *model, &optimizer);
+    if (r.p1 < state.best_p1) {
+      state.best_p1 = r.p1;
+      state.best_epoch = r.epoch;
+      save_checkpoint((dir / "best.ckpt").string(), o, state, *model, &optimizer);
+      save_checkpoint((dir / "last.ckpt").string(), o, state, *model, &optimizer);
+    }
+    if (o.snapshot > 0 && r.epoch % o.snapshot == 0)
+      save_checkpoint((dir / fmt::format("epoch_{:04d}.ckpt", r.epoch)).string(), o, state, *model, &optimizer);
+    write_log_csv(dir / "log.csv", state);
+    if (run.stop_requested && run.stop_requested()) return stop("interrupted");
+    if (o.time_budget_minutes > 0 && minutes_used() >= o.time_budget_minutes && state.epoch < o.epochs)
+      return stop("time budget");
+  }
+  write_plots(dir, o, state);
+  outcome.state = state;
+  outcome.finished = true;
+  return outcome;
+}
+
+}  // namespace hoif

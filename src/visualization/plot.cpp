@@ -1,0 +1,165 @@
+#include "hoif/visualization/plot.h"
+
+#include <cairo.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "hoif/core/atomic_file.h"
+#include "hoif/core/error.h"
+
+namespace hoif {
+
+namespace {
+
+// Tick positions at 1, 2 or 5 times a power of ten, about `count` of them.
+std::vector<double> nice_ticks(double lo, double hi, int count, bool integer = false) {
+  if (!(hi > lo)) hi = lo + 1;
+  const double raw = (hi - lo) / count;
+  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = mag;
+  for (double m : {1.0, 2.0, 5.0, 10.0})
+    if (raw <= m * mag) {
+      step = m * mag;
+      break;
+    }
+  if (integer) step = std::max(1.0, std::round(step));
+  std::vector<double> ticks;
+  for (double t = std::ceil(lo / step) * step; t <= hi + 1e-9 * step; t += step) ticks.push_back(t);
+  return ticks;
+}
+
+std::string tick_label(double v) {
+  if (v != 0 && (std::abs(v) < 1e-3 || std::abs(v) >= 1e5)) return fmt::format("{:.0e}", v);
+  std::string s = fmt::format("{:.4f}", v);
+  while (s.back() == '0') s.pop_back();
+  if (s.back() == '.') s.pop_back();
+  return s;
+}
+
+const double kColours[][3] = {{0.12, 0.47, 0.71}, {0.84, 0.15, 0.16}, {0.17, 0.63, 0.17}, {1.0, 0.5, 0.05}, {0.58, 0.4, 0.74}};
+
+}  // namespace
+
+void write_line_plot(const std::string& path, const PlotAxes& axes, const std::vector<PlotSeries>& series, int width,
+                     int height) {
+  cairo_surface_t* surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width, height);
+  cairo_t* cr = cairo_create(surface);
+  cairo_set_source_rgb(cr, 1, 1, 1);
+  cairo_paint(cr);
+  cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+
+  const double left = 80, right = 20, top = 50, bottom = 60;
+  const double pw = width - left - right, ph = height - top - bottom;
+  auto ty = [&](double v) { return axes.log_y ? std::log10(std::max(v, 1e-12)) : v; };
+  double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+  for (const auto& s : series)
+    for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
+      if (!std::isfinite(s.y[i])) continue;
+      x0 = std::min(x0, s.x[i]);
+      x1 = std::max(x1, s.x[i]);
+      y0 = std::min(y0, ty(s.y[i]));
+      y1 = std::max(y1, ty(s.y[i]));
+    }
+  const bool empty = !std::isfinite(x0);
+  if (empty) x0 = 0, x1 = 1, y0 = 0, y1 = 1;
+  if (x1 <= x0) x1 = x0 + 1;
+  if (y1 <= y0) y1 = y0 + 1;
+  const double pad = 0.05 * (y1 - y0);
+  y0 -= pad;
+  y1 += pad;
+  auto px = [&](double x) { return left + (x - x0) / (x1 - x0) * pw; };
+  auto py = [&](double y) { return top + ph - (ty(y) - y0) / (y1 - y0) * ph; };
+
+  // Title and axis labels.
+  cairo_set_source_rgb(cr, 0, 0, 0);
+  cairo_set_font_size(cr, 16);
+  cairo_text_extents_t ext;
+  cairo_text_extents(cr, axes.title.c_str(), &ext);
+  cairo_move_to(cr, left + (pw - ext.width) / 2, 30);
+  cairo_show_text(cr, axes.title.c_str());
+  cairo_set_font_size(cr, 13);
+  cairo_text_extents(cr, axes.x_label.c_str(), &ext);
+  cairo_move_to(cr, left + (pw - ext.width) / 2, height - 15);
+  cairo_show_text(cr, axes.x_label.c_str());
+  cairo_save(cr);
+  cairo_text_extents(cr, axes.y_label.c_str(), &ext);
+  cairo_move_to(cr, 20, top + (ph + ext.width) / 2);
+  cairo_rotate(cr, -M_PI / 2);
+  cairo_show_text(cr, axes.y_label.c_str());
+  cairo_restore(cr);
+
+  // Grid and ticks.
+  cairo_set_font_size(cr, 11);
+  cairo_set_line_width(cr, 1);
+  for (double t : nice_ticks(x0, x1, 8, axes.integer_x)) {
+    cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
+    cairo_move_to(cr, px(t), top);
+    cairo_line_to(cr, px(t), top + ph);
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+    const std::string label = tick_label(t);
+    cairo_text_extents(cr, label.c_str(), &ext);
+    cairo_move_to(cr, px(t) - ext.width / 2, top + ph + 16);
+    cairo_show_text(cr, label.c_str());
+  }
+  for (double t : nice_ticks(y0, y1, 6)) {
+    const double y = top + ph - (t - y0) / (y1 - y0) * ph;
+    cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
+    cairo_move_to(cr, left, y);
+    cairo_line_to(cr, left + pw, y);
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+    const std::string label = tick_label(axes.log_y ? std::pow(10.0, t) : t);
+    cairo_text_extents(cr, label.c_str(), &ext);
+    cairo_move_to(cr, left - ext.width - 6, y + ext.height / 2);
+    cairo_show_text(cr, label.c_str());
+  }
+  cairo_set_source_rgb(cr, 0, 0, 0);
+  cairo_rectangle(cr, left, top, pw, ph);
+  cairo_stroke(cr);
+
+  // Lines with point markers, then the legend.
+  cairo_set_line_width(cr, 2);
+  for (size_t k = 0; k < series.size(); ++k) {
+    const auto& s = series[k];
+    const auto& c = kColours[k % 5];
+    cairo_set_source_rgb(cr, c[0], c[1], c[2]);
+    bool started = false;
+    for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
+      if (!std::isfinite(s.y[i])) continue;
+      if (!started) cairo_move_to(cr, px(s.x[i]), py(s.y[i]));
+      else cairo_line_to(cr, px(s.x[i]), py(s.y[i]));
+      started = true;
+    }
+    cairo_stroke(cr);
+    for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i)
+      if (std::isfinite(s.y[i])) {
+        cairo_arc(cr, px(s.x[i]), py(s.y[i]), 3, 0, 2 * M_PI);
+        cairo_fill(cr);
+      }
+    cairo_set_font_size(cr, 12);
+    const double ly = top + 18 + 18 * static_cast<double>(k);
+    cairo_move_to(cr, left + pw - 190, ly - 4);
+    cairo_line_to(cr, left + pw - 165, ly - 4);
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_move_to(cr, left + pw - 158, ly);
+    cairo_show_text(cr, s.label.c_str());
+  }
+  if (empty) {
+    cairo_set_font_size(cr, 14);
+    cairo_move_to(cr, left + pw / 2 - 30, top + ph / 2);
+    cairo_show_text(cr, "no data");
+  }
+  cairo_destroy(cr);
+  cairo_surface_flush(surface);
+  write_atomically(path, [&](const std::filesystem::path& tmp) {
+    if (cairo_surface_write_to_png(surface, tmp.c_str()) != CAIRO_STATUS_SUCCESS) fail(path, "cannot write the PNG");
+  });
+  cairo_surface_destroy(surface);
+}
+
+}  // namespace hoif

@@ -1,0 +1,122 @@
+// train, resume, evaluate, info and import-weights end to end on the miniature archive.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "fixtures.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct CliRun {
+  int exit_code;
+  std::string out, err;
+};
+
+CliRun run(const std::string& args) {
+  const fs::path out = fs::temp_directory_path() / ("hoif_train_out_" + std::to_string(::getpid()));
+  const fs::path err = fs::temp_directory_path() / ("hoif_train_err_" + std::to_string(::getpid()));
+  const int status = std::system((std::string(HOIF_BINARY) + " " + args + " >" + out.string() + " 2>" + err.string()).c_str());
+  auto slurp = [](const fs::path& p) {
+    std::ifstream in(p);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), slurp(out), slurp(err)};
+}
+
+void expect_one_line_error(const CliRun& r, const std::string& fragment) {
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find(fragment), std::string::npos) << r.err;
+}
+
+struct Mini {
+  fs::path dir, data;
+  Mini() : dir(hoif::test::temp_dir("cli_train")), data(dir / "h36m") { hoif::test::make_mini_archive(data, false); }
+};
+
+const Mini& mini() {
+  static const Mini m;
+  return m;
+}
+
+}  // namespace
+
+TEST(CliTrain, TrainResumeEvaluateInfo) {
+  const fs::path ck = mini().dir / "run";
+  const std::string data = mini().data.string();
+  const CliRun t = run("train --model semgcn --data " + data + " --epochs 2 --hid-dim 8 --batch-size 8 --threads 1 --checkpoint " + ck.string());
+  ASSERT_EQ(t.exit_code, 0) << t.out << t.err;
+  EXPECT_NE(t.out.find("32 training poses, 16 test poses"), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("selected on the test set"), std::string::npos) << t.out;
+  for (const char* f : {"last.ckpt", "best.ckpt", "log.csv", "loss.png", "test_error.png", "config.json"})
+    EXPECT_TRUE(fs::exists(ck / f)) << f;
+
+  // A new run may not overwrite an old one; a resume must not change the recipe.
+  expect_one_line_error(run("train --model semgcn --data " + data + " --checkpoint " + ck.string()), "use --resume");
+  expect_one_line_error(run("train --resume --checkpoint " + ck.string()), "has finished its 2 epochs");
+  expect_one_line_error(run("train --resume --batch-size 16 --epochs 3 --checkpoint " + ck.string()),
+                        "--batch-size: differs from the checkpoint");
+  const CliRun more = run("train --resume --epochs 3 --threads 1 --checkpoint " + ck.string());
+  ASSERT_EQ(more.exit_code, 0) << more.err;
+  EXPECT_NE(more.out.find("epoch   3"), std::string::npos) << more.out;
+
+  const fs::path json = mini().dir / "eval.json", preds = mini().dir / "preds.npz";
+  const CliRun e = run("evaluate " + (ck / "last.ckpt").string() + " --json " + json.string() + " --export " + preds.string());
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_NE(e.out.find("Walking"), std::string::npos) << e.out;
+  EXPECT_NE(e.out.find("evaluated 16 poses from 1 takes"), std::string::npos) << e.out;
+  std::ifstream in(json);
+  const auto j = nlohmann::json::parse(in);
+  EXPECT_EQ(j.at("poses").get<int>(), 16);
+  EXPECT_EQ(j.at("per_action").at("Walking").at("poses").get<int>(), 16);
+  EXPECT_DOUBLE_EQ(j.at("p1").get<double>(), j.at("per_action").at("Walking").at("p1").get<double>());
+  expect_one_line_error(run("evaluate " + (ck / "last.ckpt").string() + " --keypoints sh_pt_mpii"), "conflicts with the checkpoint");
+
+  if (std::system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") == 0) {
+    // Recompute P1 from the exported predictions with numpy: it must equal the JSON's.
+    const std::string py = "/usr/bin/python3 -c \"import numpy as np, json; d = np.load('" + preds.string() +
+                           "', allow_pickle=True); p = d['poses_3d']; t = d['targets_3d']; p = p - p[:, :1]; "
+                           "e = np.linalg.norm(p - t, axis=2).mean() * 1000; j = json.load(open('" + json.string() +
+                           "')); assert abs(e - j['p1']) < 1e-3, (e, j['p1']); "
+                           "assert list(d['joint_names'])[9] == 'Head' and d['camera'].shape == (16,)\"";
+    EXPECT_EQ(std::system(py.c_str()), 0) << py;
+  }
+
+  const CliRun i = run("info " + (ck / "last.ckpt").string());
+  ASSERT_EQ(i.exit_code, 0) << i.err;
+  EXPECT_NE(i.out.find("state       epoch 3 done"), std::string::npos) << i.out;
+  expect_one_line_error(run("info " + (mini().dir / "nothing.ckpt").string()), "nothing.ckpt: no such file");
+  std::ofstream(mini().dir / "bad.ckpt") << "not a checkpoint";
+  expect_one_line_error(run("evaluate " + (mini().dir / "bad.ckpt").string()), "bad.ckpt: not a hoif checkpoint");
+}
+
+TEST(CliTrain, TimeBudgetStopsAndSaves) {
+  const fs::path ck = mini().dir / "budget";
+  const CliRun t = run("train --model martinez --data " + mini().data.string() +
+                       " --epochs 50000 --hid-dim 16 --batch-size 4 --threads 1 --time-budget 0.02 --checkpoint " + ck.string());
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_NE(t.out.find("stopped (time budget)"), std::string::npos) << t.out;
+  EXPECT_TRUE(fs::exists(ck / "last.ckpt"));
+}
+
+TEST(CliTrain, ImportWeightsOfTheOriginalCode) {
+  const fs::path out = mini().dir / "imported.ckpt";
+  const CliRun r = run("import-weights --model hoif --hid-dim 8 --weights " +
+                       hoif::test::fixture_path("parity/hoif.npz").string() + " --out " + out.string() + " --data " +
+                       mini().data.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("imported"), std::string::npos);
+  EXPECT_NE(r.out.find("gconv_layers.gconv8.gconv.W"), std::string::npos) << r.out;  // built, never called
+  const CliRun e = run("evaluate " + out.string());
+  EXPECT_EQ(e.exit_code, 0) << e.err;
+  expect_one_line_error(run("import-weights --model hgcn --weights " + hoif::test::fixture_path("parity/hoif.npz").string() +
+                            " --out " + (mini().dir / "x.ckpt").string()),
+                        "has no 'gconv_input.0.gconv.W'");
+}

@@ -1,0 +1,206 @@
+// Training: the learning-rate schedule, shuffling, checkpoints, and exact resumption.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <torch/torch.h>
+
+#include "fixtures.h"
+#include "hoif/core/error.h"
+#include "hoif/training/trainer.h"
+
+using namespace hoif;
+namespace fs = std::filesystem;
+
+TEST(Schedule, StaircaseAsTheOriginals) {
+  // lr0 * gamma^(s / decay) with s the last step that is 1 or a multiple of decay.
+  EXPECT_DOUBLE_EQ(learning_rate_at(1e-3, 0.96, 100000, 1), 1e-3 * std::pow(0.96, 1e-5));
+  EXPECT_DOUBLE_EQ(learning_rate_at(1e-3, 0.96, 100000, 99999), 1e-3 * std::pow(0.96, 1e-5));
+  EXPECT_DOUBLE_EQ(learning_rate_at(1e-3, 0.96, 100000, 100000), 0.96e-3);
+  EXPECT_DOUBLE_EQ(learning_rate_at(1e-3, 0.8, 100000, 250000), 1e-3 * 0.8 * 0.8);
+  EXPECT_DOUBLE_EQ(learning_rate_at(1e-3, 0.8, 10, 35), 1e-3 * 0.8 * 0.8 * 0.8);
+}
+
+TEST(Schedule, RecipesAreTheOriginals) {
+  const TrainOptions m = TrainOptions::recipe("martinez"), s = TrainOptions::recipe("semgcn"),
+                     n = TrainOptions::recipe("semgcn-nonlocal"), h = TrainOptions::recipe("hgcn"),
+                     o = TrainOptions::recipe("hoif");
+  EXPECT_EQ(m.batch_size, 64);
+  EXPECT_EQ(m.epochs, 200);
+  EXPECT_EQ(m.model.dropout, 0.5);
+  EXPECT_EQ(s.epochs, 50);
+  EXPECT_EQ(n.epochs, 30);
+  EXPECT_EQ(h.batch_size, 256);
+  EXPECT_DOUBLE_EQ(h.lr_gamma, 0.8);
+  EXPECT_EQ(o.model.hid_dim, 64);
+  EXPECT_DOUBLE_EQ(s.lr_gamma, 0.96);
+  EXPECT_EQ(o.lr_decay, 100000);
+  EXPECT_TRUE(o.max_norm);
+}
+
+TEST(Shuffle, EachEpochIsADeterministicPermutation) {
+  const auto a = epoch_permutation(7, 0, 1000), b = epoch_permutation(7, 0, 1000), c = epoch_permutation(7, 1, 1000);
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, c);
+  std::vector<int64_t> sorted = a;
+  std::sort(sorted.begin(), sorted.end());
+  for (int64_t i = 0; i < 1000; ++i) EXPECT_EQ(sorted[static_cast<size_t>(i)], i);
+}
+
+namespace {
+
+// A small synthetic pose set: targets are a fixed smooth function of the inputs.
+PoseSet synthetic_set(int64_t n, uint64_t seed) {
+  PoseSet s;
+  s.keypoints = "synthetic";
+  s.num_joints = 16;
+  s.subjects = {"S1"};
+  s.takes = {"Walking"};
+  torch::manual_seed(seed);
+  const torch::Tensor x = torch::rand({n, 16, 2}) * 2 - 1;
+  torch::Tensor y = torch::cat({x * 0.3, (0.2 * (x.select(2, 0) + x.select(2, 1))).unsqueeze(2)}, 2);
+  y = y - y.narrow(1, 0, 1);
+  s.inputs = ArrayF({n, 16, 2});
+  s.targets = ArrayF({n, 16, 3});
+  std::memcpy(s.inputs.data(), x.contiguous().data_ptr<float>(), sizeof(float) * static_cast<size_t>(n * 32));
+  std::memcpy(s.targets.data(), y.contiguous().data_ptr<float>(), sizeof(float) * static_cast<size_t>(n * 48));
+  for (int64_t i = 0; i < n; ++i) s.info.push_back({0, 13, static_cast<uint8_t>(i % 4), 0, static_cast<uint32_t>(i)});
+  return s;
+}
+
+TrainOptions small_options(const fs::path& dir, const std::string& model) {
+  TrainOptions o = TrainOptions::recipe(model);
+  o.model.hid_dim = 8;
+  o.model.num_layers = 2;
+  o.model.dropout = model == "martinez" ? 0.2 : 0.0;  // exercise the RNG on resume
+  o.model = o.model.resolved();
+  o.epochs = 3;
+  o.batch_size = 32;
+  o.lr_decay = 7;  // several decays within the run
+  o.checkpoint_dir = dir.string();
+  o.snapshot = 2;
+  o.seed = 11;
+  return o;
+}
+
+std::vector<torch::Tensor> parameters_of(const std::string& checkpoint) {
+  LoadedCheckpoint c = load_checkpoint(checkpoint, torch::Device(torch::kCPU));
+  std::vector<torch::Tensor> out;
+  for (const auto& p : c.model->parameters()) out.push_back(p.detach().clone());
+  for (const auto& b : c.model->buffers()) out.push_back(b.detach().clone());
+  return out;
+}
+
+}  // namespace
+
+class Resume : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(Resume, InterruptedAndResumedRunEqualsAnUninterruptedOne) {
+  torch::set_num_threads(1);
+  const PoseSet train = synthetic_set(300, 1), test = synthetic_set(64, 2);
+  const fs::path whole = test::temp_dir(std::string("resume_whole_") + GetParam());
+  const fs::path parts = test::temp_dir(std::string("resume_parts_") + GetParam());
+
+  TrainRun a{small_options(whole, GetParam()), &train, &test};
+  a.progress_bar = false;
+  const TrainOutcome full = train_model(a);
+  ASSERT_TRUE(full.finished);
+  EXPECT_EQ(full.state.step, 3 * 10);  // ceil(300 / 32) = 10 batches per epoch
+  for (const char* f : {"last.ckpt", "best.ckpt", "epoch_0002.ckpt", "log.csv", "loss.png", "test_error.png"})
+    EXPECT_TRUE(fs::exists(whole / f)) << f;
+
+  // Stop in the middle of the second epoch, then resume from last.ckpt.
+  int batches = 0;
+  TrainRun b{small_options(parts, GetParam()), &train, &test};
+  // The flag is polled after every batch and once more after each epoch's evaluation, so the
+  // 14th poll comes after batch 3 of epoch 2.
+  b.stop_requested = [&] { return ++batches == 14; };
+  const TrainOutcome stopped = train_model(b);
+  ASSERT_FALSE(stopped.finished);
+  EXPECT_EQ(stopped.state.epoch, 1);
+  EXPECT_EQ(stopped.state.batch_in_epoch, 3);
+
+  TrainRun c{small_options(parts, GetParam()), &train, &test};
+  c.resume = load_checkpoint((parts / "last.ckpt").string(), torch::Device(torch::kCPU));
+  const TrainOutcome resumed = train_model(c);
+  ASSERT_TRUE(resumed.finished);
+  EXPECT_EQ(resumed.state.step, full.state.step);
+  ASSERT_EQ(resumed.state.history.size(), full.state.history.size());
+  for (size_t i = 0; i < full.state.history.size(); ++i) {
+    EXPECT_EQ(resumed.state.history[i].loss, full.state.history[i].loss) << "epoch " << i + 1;
+    EXPECT_EQ(resumed.state.history[i].p1, full.state.history[i].p1) << "epoch " << i + 1;
+  }
+  const auto pa = parameters_of((whole / "last.ckpt").string()), pb = parameters_of((parts / "last.ckpt").string());
+  ASSERT_EQ(pa.size(), pb.size());
+  for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pa[i], pb[i])) << "tensor " << i << " differs";
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, Resume, ::testing::Values("martinez", "semgcn", "hoif"));
+
+TEST(Training, LearnsTheSyntheticMapping) {
+  torch::set_num_threads(1);
+  const PoseSet train = synthetic_set(4000, 3), test = synthetic_set(200, 4);
+  // Each target joint is a linear function of its own 2D point and the root's: the linear model
+  // sees every joint at once, so it must learn this quickly.
+  TrainOptions o = small_options(test::temp_dir("learns"), "martinez");
+  o.model.hid_dim = 64;
+  o.model.dropout = 0.0;
+  o.epochs = 5;
+  o.lr = 1e-2;
+  o.lr_decay = 100000;
+  TrainRun r{o, &train, &test};
+  const TrainOutcome out = train_model(r);
+  EXPECT_LT(out.state.history.back().loss, 0.5 * out.state.history.front().loss);
+  EXPECT_LT(out.state.history.back().p1, 0.5 * out.state.baseline_p1);
+}
+
+TEST(Checkpoint, RoundTripKeepsModelOptimizerAndState) {
+  const fs::path dir = test::temp_dir("ckpt_roundtrip");
+  TrainOptions o = small_options(dir, "hgcn");
+  auto model = make_lifter(o.model);
+  torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(1e-3));
+  const torch::Tensor x = torch::randn({4, 16, 2});
+  torch::mse_loss(model->forward(x), torch::zeros({4, 16, 3})).backward();
+  adam.step();
+  TrainState s;
+  s.epoch = 2;
+  s.step = 77;
+  s.lr = 5e-4;
+  s.history.push_back({1, 1e-3, 0.25, 80.5, 60.25, 1000, 12.5});
+  save_checkpoint((dir / "a.ckpt").string(), o, s, *model, &adam);
+
+  LoadedCheckpoint c = load_checkpoint((dir / "a.ckpt").string(), torch::Device(torch::kCPU));
+  EXPECT_EQ(c.options.model.name, "hgcn");
+  EXPECT_EQ(c.options.model.hid_dim, 8);
+  EXPECT_EQ(c.options.batch_size, 32);
+  EXPECT_EQ(c.state.step, 77);
+  EXPECT_EQ(c.state.history.at(0).p2, 60.25);
+  model->eval();
+  c.model->eval();
+  EXPECT_TRUE(torch::allclose(model->forward(x), c.model->forward(x)));
+  torch::optim::Adam adam2(c.model->parameters(), torch::optim::AdamOptions(1e-3));
+  restore_optimizer(c, adam2);
+  const auto& s1 = static_cast<torch::optim::AdamParamState&>(*adam.state().begin()->second);
+  const auto& s2 = static_cast<torch::optim::AdamParamState&>(*adam2.state().begin()->second);
+  EXPECT_EQ(s1.step(), s2.step());
+}
+
+TEST(Checkpoint, CorruptFilesAreCleanErrors) {
+  const fs::path dir = test::temp_dir("ckpt_corrupt");
+  TrainOptions o = small_options(dir, "semgcn");
+  auto model = make_lifter(o.model);
+  save_checkpoint((dir / "good.ckpt").string(), o, TrainState{}, *model, nullptr);
+  fs::copy_file(dir / "good.ckpt", dir / "cut.ckpt");
+  fs::resize_file(dir / "cut.ckpt", fs::file_size(dir / "good.ckpt") / 2);
+  std::ofstream(dir / "text.ckpt") << "hello";
+  for (const char* name : {"cut.ckpt", "text.ckpt", "missing.ckpt"}) {
+    try {
+      load_checkpoint((dir / name).string(), torch::Device(torch::kCPU));
+      FAIL() << name;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+      EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+    }
+  }
+}

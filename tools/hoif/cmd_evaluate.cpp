@@ -1,0 +1,108 @@
+// hoif evaluate: Protocol 1 and 2 per action for a checkpoint; optional JSON and predictions.
+#include <filesystem>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "hoif/core/atomic_file.h"
+#include "hoif/core/error.h"
+#include "hoif/data/h36m.h"
+#include "hoif/evaluation/predict.h"
+#include "hoif/geometry/skeleton.h"
+#include "hoif/io/npz.h"
+#include "hoif/training/checkpoint.h"
+#include "runtime.h"
+
+namespace hoif::cli {
+
+namespace {
+
+struct EvaluateFlags {
+  std::string checkpoint, data, keypoints, json, export_path, device = "cpu";
+  int stride = 1, threads = 0;
+  std::vector<std::string> actions;
+  CLI::App* cmd = nullptr;
+};
+
+// Predictions with everything needed to recompute the metrics (see docs/DATA.md).
+void export_predictions(const std::string& path, const PoseSet& set, const ArrayF& predicted) {
+  const int64_t n = set.size();
+  Array<int64_t> subject({n}), action({n}), take({n}), camera({n}), frame({n});
+  for (int64_t i = 0; i < n; ++i) {
+    const PoseInfo& p = set.info[static_cast<size_t>(i)];
+    subject.values[static_cast<size_t>(i)] = p.subject;
+    action.values[static_cast<size_t>(i)] = p.action;
+    take.values[static_cast<size_t>(i)] = p.take;
+    camera.values[static_cast<size_t>(i)] = p.camera;
+    frame.values[static_cast<size_t>(i)] = p.frame;
+  }
+  std::vector<std::string> cameras(kH36mCameraIds.begin(), kH36mCameraIds.end());
+  write_npz(path, {{"poses_3d", encode_npy(NdArray::from(predicted))},
+                   {"targets_3d", encode_npy(NdArray::from(set.targets))},
+                   {"inputs_2d", encode_npy(NdArray::from(set.inputs))},
+                   {"subject", encode_npy(NdArray::from(subject))},
+                   {"action", encode_npy(NdArray::from(action))},
+                   {"take", encode_npy(NdArray::from(take))},
+                   {"camera", encode_npy(NdArray::from(camera))},
+                   {"frame", encode_npy(NdArray::from(frame))},
+                   {"subject_names", encode_npy_strings(set.subjects)},
+                   {"action_names", encode_npy_strings(h36m_actions())},
+                   {"take_names", encode_npy_strings(set.takes)},
+                   {"camera_ids", encode_npy_strings(cameras)},
+                   {"joint_names", encode_npy_strings(h36m_skeleton_for(set.num_joints, path).names)}});
+}
+
+void run(const EvaluateFlags& f) {
+  setup_threads(f.threads);
+  const torch::Device device = parse_device(f.device);
+  LoadedCheckpoint c = load_checkpoint(f.checkpoint, device);
+  if (f.cmd->count("--keypoints") && f.keypoints != c.options.data.keypoints)
+    fail("--keypoints", "'" + f.keypoints + "' conflicts with the checkpoint, trained on '" + c.options.data.keypoints + "'");
+  const std::string data_path = f.data.empty() ? c.options.data_path : f.data;
+  if (data_path.empty()) fail("--data", "is required: the checkpoint does not say where its data is");
+  DatasetOptions opts = c.options.data;
+  opts.stride = f.stride;
+  opts.actions = f.actions;
+  H36mData data(data_path);
+  const Datasets sets = load_datasets(data, opts);
+  if (sets.test.num_joints != c.options.model.joints)
+    fail(f.checkpoint, fmt::format("model takes {} joints, the data gives {}", c.options.model.joints, sets.test.num_joints));
+
+  ArrayF predicted;
+  const EvaluationReport report = evaluate_model(*c.model, sets.test, device, &predicted);
+  fmt::print("{} ({}, epoch {}), keypoints '{}', test subjects S9 S11, frame stride {}\n", f.checkpoint,
+             c.options.model.name, c.state.epoch, opts.keypoints, opts.stride);
+  std::set<std::pair<uint8_t, uint16_t>> takes;
+  for (const auto& p : sets.test.info) takes.insert({p.subject, p.take});
+  std::string absent;
+  for (const auto& [s, t] : sets.absent)
+    if (is_test_subject(s)) absent += fmt::format(" {} '{}';", s, t);
+  fmt::print("evaluated {} poses from {} takes x 4 cameras; S11 'Directions' excluded by the protocol; absent:{}\n",
+             report.poses, takes.size(), absent.empty() ? " none" : absent);
+  fmt::print("{}", format_report(report));
+  fmt::print("all test poses pooled (what the originals log per epoch): P1 {:.2f} mm, P2 {:.2f} mm\n", report.p1_pooled,
+             report.p2_pooled);
+  if (!f.json.empty()) write_text_atomically(f.json, report_json(report) + "\n");
+  if (!f.export_path.empty()) export_predictions(f.export_path, sets.test, predicted);
+}
+
+}  // namespace
+
+void register_evaluate(CLI::App& app) {
+  auto f = std::make_shared<EvaluateFlags>();
+  CLI::App* cmd = app.add_subcommand("evaluate", "Protocol 1 (MPJPE) and 2 (P-MPJPE) per action on S9 and S11");
+  f->cmd = cmd;
+  cmd->add_option("checkpoint", f->checkpoint, "A hoif checkpoint (.ckpt)")->required();
+  cmd->add_option("--data", f->data, "Where the data is, if not where the checkpoint was trained");
+  cmd->add_option("--keypoints", f->keypoints, "Must match the checkpoint's (it is taken from there)");
+  cmd->add_option("--downsample", f->stride, "Evaluate every N-th frame (the protocol uses all)")->capture_default_str();
+  cmd->add_option("--actions", f->actions, "Only these actions")->delimiter(',');
+  cmd->add_option("--json", f->json, "Write {p1, p2, per_action, poses} (mm) here");
+  cmd->add_option("--export", f->export_path, "Write every prediction with its subject/action/take/camera/frame (npz)");
+  cmd->add_option("--threads", f->threads, "CPU threads (0: every core)")->capture_default_str();
+  cmd->add_option("--device", f->device, "cpu, cuda, cuda:N")->capture_default_str();
+  cmd->callback([f] { run(*f); });
+}
+
+}  // namespace hoif::cli

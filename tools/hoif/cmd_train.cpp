@@ -1,0 +1,145 @@
+// hoif train: the original recipes, from scratch or resumed.
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "hoif/core/error.h"
+#include "hoif/data/dataset.h"
+#include "hoif/training/trainer.h"
+#include "runtime.h"
+
+namespace hoif::cli {
+
+namespace {
+
+struct TrainFlags {
+  TrainOptions options;
+  std::string model;
+  bool resume = false, no_max_norm = false;
+  CLI::App* cmd = nullptr;
+};
+
+// Options given on the command line override the recipe; with --resume they must agree with the
+// checkpoint, except those that may change between sessions.
+void apply(const TrainFlags& f, TrainOptions& o, bool resuming) {
+  auto given = [&](const char* flag) { return f.cmd->count(flag) > 0; };
+  auto set = [&](const char* flag, auto& field, const auto& value) {
+    if (!given(flag)) return;
+    if (resuming && field != value)
+      fail(flag, "differs from the checkpoint being resumed (" + fmt::format("{}", field) + "); drop it or start a new run");
+    field = value;
+  };
+  const TrainOptions& v = f.options;
+  set("--keypoints", o.data.keypoints, v.data.keypoints);
+  set("--downsample", o.data.stride, v.data.stride);
+  set("--batch-size", o.batch_size, v.batch_size);
+  set("--lr", o.lr, v.lr);
+  set("--lr-decay", o.lr_decay, v.lr_decay);
+  set("--lr-gamma", o.lr_gamma, v.lr_gamma);
+  set("--dropout", o.model.dropout, v.model.dropout);
+  set("--hid-dim", o.model.hid_dim, v.model.hid_dim);
+  set("--num-layers", o.model.num_layers, v.model.num_layers);
+  set("--seed", o.seed, v.seed);
+  set("--snapshot", o.snapshot, v.snapshot);
+  if (given("--actions")) {
+    if (resuming && o.data.actions != v.data.actions) fail("--actions", "differs from the checkpoint being resumed");
+    o.data.actions = v.data.actions;
+  }
+  if (given("--no-max-norm")) {
+    if (resuming && o.max_norm) fail("--no-max-norm", "differs from the checkpoint being resumed");
+    o.max_norm = false;
+  }
+  // These may change between sessions.
+  if (given("--epochs")) o.epochs = v.epochs;
+  if (given("--data")) o.data_path = v.data_path;
+  if (given("--threads")) o.threads = v.threads;
+  if (given("--device")) o.device = v.device;
+  if (given("--time-budget")) o.time_budget_minutes = v.time_budget_minutes;
+  o.checkpoint_dir = v.checkpoint_dir;
+}
+
+void run(TrainFlags& f) {
+  namespace fs = std::filesystem;
+  TrainRun r;
+  if (f.resume) {
+    const std::string path = (fs::path(f.options.checkpoint_dir) / "last.ckpt").string();
+    if (f.cmd->count("--model")) fail("--model", "comes from the checkpoint when resuming");
+    LoadedCheckpoint c = load_checkpoint(path, torch::Device(torch::kCPU));
+    r.options = c.options;
+    apply(f, r.options, true);
+    c.model->to(parse_device(r.options.device));
+    r.resume = std::move(c);
+    if (r.resume->state.epoch >= r.options.epochs && r.resume->state.batch_in_epoch == 0)
+      fail(path, fmt::format("has finished its {} epochs; pass a larger --epochs to train on", r.options.epochs));
+  } else {
+    if (f.model.empty()) fail("--model", "is required (martinez, semgcn, semgcn-nonlocal, hgcn, hoif)");
+    if (f.options.data_path.empty()) fail("--data", "is required: the Human3.6M archive or a prepared folder");
+    r.options = TrainOptions::recipe(f.model);
+    apply(f, r.options, false);
+    if (fs::exists(fs::path(r.options.checkpoint_dir) / "last.ckpt"))
+      fail(r.options.checkpoint_dir, "already holds a run (last.ckpt); use --resume to continue it or another --checkpoint");
+  }
+  if (r.options.epochs < 1) fail("--epochs", "must be at least 1");
+  if (r.options.batch_size < 1) fail("--batch-size", "must be at least 1");
+  if (r.options.lr_decay < 1) fail("--lr-decay", "must be at least 1");
+  const int threads = setup_threads(r.options.threads);
+  parse_device(r.options.device);
+
+  H36mData data(r.options.data_path);
+  const Datasets sets = load_datasets(data, r.options.data);
+  r.options.model.joints = sets.train.num_joints;
+  r.options.model = r.options.model.resolved();
+  fmt::print("data: {} ({} training, {} test poses; keypoints '{}', {} joints, stride {}); {} threads on {}\n",
+             r.options.data_path, sets.train.size(), sets.test.size(), r.options.data.keypoints, sets.train.num_joints,
+             r.options.data.stride, threads, r.options.device);
+  if (!sets.absent.empty()) {
+    std::string names;
+    for (const auto& [s, t] : sets.absent) names += fmt::format(" {} '{}';", s, t);
+    fmt::print("absent takes ({}):{}\n", sets.absent.size(), names);
+  }
+  r.train = &sets.train;
+  r.test = &sets.test;
+  r.log = [](const std::string& line) { fmt::print("{}\n", line); std::fflush(stdout); };
+  install_interrupt_flag();
+  r.stop_requested = [] { return interrupted(); };
+  const TrainOutcome out = train_model(r);
+  if (out.finished)
+    fmt::print("done: {} epochs, last-epoch test P1 {:.2f} mm, P2 {:.2f} mm; best P1 {:.2f} mm at epoch {} "
+               "(selected on the test set, as the original code does); checkpoints in {}\n",
+               out.state.epoch, out.state.history.back().p1, out.state.history.back().p2, out.state.best_p1,
+               out.state.best_epoch, r.options.checkpoint_dir);
+}
+
+}  // namespace
+
+void register_train(CLI::App& app) {
+  auto f = std::make_shared<TrainFlags>();
+  CLI::App* cmd = app.add_subcommand("train", "Train a model from scratch with the original recipe, or resume a run");
+  f->cmd = cmd;
+  TrainOptions& o = f->options;
+  cmd->add_option("--model", f->model, "martinez | semgcn | semgcn-nonlocal | hgcn | hoif");
+  cmd->add_option("--data", o.data_path, "The Human3.6M archive (folder or zip) or a prepared folder");
+  cmd->add_option("--keypoints", o.data.keypoints, "gt, gt17, sh_pt_mpii, or a detections name")->default_str("gt");
+  cmd->add_option("--epochs", o.epochs, "Epochs (default: the model's recipe)");
+  cmd->add_option("--batch-size", o.batch_size, "Batch size (default: the recipe's)");
+  cmd->add_option("--lr", o.lr, "Initial learning rate")->default_str("1e-3");
+  cmd->add_option("--lr-decay", o.lr_decay, "Steps between learning-rate decays")->default_str("100000");
+  cmd->add_option("--lr-gamma", o.lr_gamma, "Decay factor (default: the recipe's)");
+  cmd->add_flag("--no-max-norm", f->no_max_norm, "Do not clip the gradient norm at 1");
+  cmd->add_option("--dropout", o.model.dropout, "Dropout rate (default: the recipe's)");
+  cmd->add_option("--hid-dim", o.model.hid_dim, "Hidden width (default: the model's)");
+  cmd->add_option("--num-layers", o.model.num_layers, "Residual blocks / stages / hidden layers (default: the model's)");
+  cmd->add_option("--downsample", o.data.stride, "Keep every N-th frame")->default_str("1");
+  cmd->add_option("--actions", o.data.actions, "Only these actions (comma-separated)")->delimiter(',');
+  cmd->add_option("--checkpoint", o.checkpoint_dir, "Folder for checkpoints and logs")->capture_default_str();
+  cmd->add_flag("--resume", f->resume, "Continue the run in --checkpoint (last.ckpt) exactly where it stopped");
+  cmd->add_option("--snapshot", o.snapshot, "Keep a checkpoint every N epochs")->capture_default_str();
+  cmd->add_option("--seed", o.seed, "Random seed")->capture_default_str();
+  cmd->add_option("--threads", o.threads, "CPU threads (0: every core)")->capture_default_str();
+  cmd->add_option("--device", o.device, "cpu, cuda, cuda:N")->capture_default_str();
+  cmd->add_option("--time-budget", o.time_budget_minutes, "Stop cleanly (and save) after this many minutes");
+  cmd->callback([f] { run(*f); });
+}
+
+}  // namespace hoif::cli

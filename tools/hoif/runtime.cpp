@@ -1,0 +1,43 @@
+#include "runtime.h"
+
+#include <atomic>
+#include <csignal>
+#include <thread>
+
+#include <torch/cuda.h>
+#include <torch/utils.h>
+
+#include "hoif/core/error.h"
+
+namespace hoif::cli {
+
+namespace {
+std::atomic<bool> g_interrupted{false};
+
+void on_sigint(int) {
+  g_interrupted = true;
+  std::signal(SIGINT, SIG_DFL);
+}
+}  // namespace
+
+int setup_threads(int threads) {
+  if (threads < 0) fail("--threads", "must be 0 (every core) or more");
+  const int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  torch::set_num_threads(n);
+  return n;
+}
+
+torch::Device parse_device(const std::string& name) {
+  try {
+    const torch::Device d(name);
+    if (d.is_cuda() && !torch::cuda::is_available()) fail("--device", "'" + name + "' asked for, but this LibTorch has no usable CUDA device");
+    return d;
+  } catch (const c10::Error&) {
+    fail("--device", "unknown device '" + name + "' (cpu, cuda, cuda:1, ...)");
+  }
+}
+
+void install_interrupt_flag() { std::signal(SIGINT, on_sigint); }
+bool interrupted() { return g_interrupted; }
+
+}  // namespace hoif::cli
