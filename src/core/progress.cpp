@@ -8,9 +8,9 @@
 
 namespace hoif {
 
-ProgressBar::ProgressBar(std::string label, int64_t total, std::string unit)
+ProgressBar::ProgressBar(std::string label, int64_t total, std::string unit, bool enabled)
     : label_(std::move(label)), unit_(std::move(unit)), total_(total),
-      enabled_(::isatty(STDERR_FILENO) != 0),
+      enabled_(enabled && ::isatty(STDERR_FILENO) != 0),
       start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
 
 ProgressBar::~ProgressBar() { finish(); }

@@ -114,7 +114,7 @@ TrainOutcome train_model(TrainRun& run) {
     model->train();
     const std::vector<int64_t> order = epoch_permutation(o.seed, state.epoch, n);
     const torch::Tensor perm = torch::from_blob(const_cast<int64_t*>(order.data()), {n}, torch::kLong);
-    ProgressBar bar(fmt::format("epoch {}/{}", state.epoch + 1, o.epochs), batches, "batch");
+    ProgressBar bar(fmt::format("epoch {}/{}", state.epoch + 1, o.epochs), batches, "batch", run.progress_bar);
     bar.advance(state.batch_in_epoch);
     auto epoch_start = std::chrono::steady_clock::now();
     const double seconds_before = state.train_seconds;

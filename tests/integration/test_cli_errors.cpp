@@ -15,23 +15,9 @@ using namespace hoif;
 
 namespace {
 
-struct CliRun {
-  int exit_code;
-  std::string out, err;
-};
+using hoif::test::CliRun;
 
-CliRun run(const std::string& args) {
-  const fs::path dir = fs::temp_directory_path();
-  const fs::path out = dir / ("hoif_cli_out_" + std::to_string(::getpid()));
-  const fs::path err = dir / ("hoif_cli_err_" + std::to_string(::getpid()));
-  const std::string cmd = std::string(HOIF_BINARY) + " " + args + " >" + out.string() + " 2>" + err.string();
-  const int status = std::system(cmd.c_str());
-  auto slurp = [](const fs::path& p) {
-    std::ifstream in(p);
-    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  };
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), slurp(out), slurp(err)};
-}
+CliRun run(const std::string& args) { return hoif::test::run_hoif(HOIF_BINARY, args); }
 
 // Exit 1 (not a crash) and a single line containing every fragment.
 void expect_one_line_error(const CliRun& r, const std::vector<std::string>& fragments) {

@@ -14,21 +14,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct CliRun {
-  int exit_code;
-  std::string out, err;
-};
+using hoif::test::CliRun;
 
-CliRun run(const std::string& args) {
-  const fs::path out = fs::temp_directory_path() / ("hoif_train_out_" + std::to_string(::getpid()));
-  const fs::path err = fs::temp_directory_path() / ("hoif_train_err_" + std::to_string(::getpid()));
-  const int status = std::system((std::string(HOIF_BINARY) + " " + args + " >" + out.string() + " 2>" + err.string()).c_str());
-  auto slurp = [](const fs::path& p) {
-    std::ifstream in(p);
-    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  };
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), slurp(out), slurp(err)};
-}
+CliRun run(const std::string& args) { return hoif::test::run_hoif(HOIF_BINARY, args); }
 
 void expect_one_line_error(const CliRun& r, const std::string& fragment) {
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
@@ -119,4 +107,20 @@ TEST(CliTrain, ImportWeightsOfTheOriginalCode) {
   expect_one_line_error(run("import-weights --model hgcn --weights " + hoif::test::fixture_path("parity/hoif.npz").string() +
                             " --out " + (mini().dir / "x.ckpt").string()),
                         "has no 'gconv_input.0.gconv.W'");
+}
+
+TEST(CliTrain, CtrlCSavesAndResumes) {
+  const fs::path ck = mini().dir / "interrupted";
+  // Long enough to still be training two seconds in; SIGINT then stops it at the next batch.
+  const std::string cmd = "(" + std::string(HOIF_BINARY) + " train --model hgcn --data " + mini().data.string() +
+                          " --epochs 100000 --hid-dim 8 --batch-size 4 --threads 1 --checkpoint " + ck.string() +
+                          " > " + (mini().dir / "int.out").string() + " 2>&1 & pid=$!; sleep 2; kill -INT $pid; wait $pid)";
+  const int status = std::system(cmd.c_str());
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  std::ifstream in(mini().dir / "int.out");
+  const std::string out((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(out.find("stopped (interrupted)"), std::string::npos) << out;
+  ASSERT_TRUE(fs::exists(ck / "last.ckpt"));
+  const CliRun i = run("info " + (ck / "last.ckpt").string());
+  EXPECT_EQ(i.exit_code, 0) << i.err;
 }

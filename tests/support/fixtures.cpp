@@ -1,6 +1,7 @@
 #include "fixtures.h"
 
 #include <hdf5.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -8,6 +9,7 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "hoif/core/error.h"
 #include "hoif/io/zip_archive.h"
 
 namespace hoif::test {
@@ -116,6 +118,26 @@ MiniArchive make_mini_archive(const fs::path& root, bool float64) {
              "poses", {MiniArchive::s1_walking_frames + 1, 16, 2}, v, true);
   }
   return {root};
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+CliRun run_hoif(const std::string& binary, const std::string& args) {
+  const fs::path out = fs::temp_directory_path() / ("hoif_cli_out_" + std::to_string(::getpid()));
+  const fs::path err = fs::temp_directory_path() / ("hoif_cli_err_" + std::to_string(::getpid()));
+  const int status = std::system((binary + " " + args + " >" + out.string() + " 2>" + err.string()).c_str());
+  auto slurp = [](const fs::path& p) {
+    std::ifstream in(p);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), slurp(out), slurp(err)};
 }
 
 void zip_folder(const fs::path& folder, const fs::path& zip_path, const std::string& prefix) {

@@ -2,6 +2,7 @@
 // Small data sets that the tests build themselves: a miniature Human3.6M archive (HDF5 files in
 // the 3d-pose-baseline layout) with hand-chosen cameras and poses whose projections are known.
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,16 @@ MiniArchive make_mini_archive(const std::filesystem::path& root, bool float64);
 Eigen::Vector3d mini_joint(int subject, int take, int frame, int joint);
 // Camera c of the mini archive (camera 0: R = I, T = (0, 0, -5) m, no distortion).
 Camera mini_camera(int camera);
+
+// The message of the hoif::Error that f throws ("" if it throws none).
+std::string error_of(const std::function<void()>& f);
+
+// Runs the hoif program (tests define HOIF_BINARY) with `args`, capturing its output.
+struct CliRun {
+  int exit_code;
+  std::string out, err;
+};
+CliRun run_hoif(const std::string& binary, const std::string& args);
 
 // Zips every file below `folder` under `prefix` into `zip_path`.
 void zip_folder(const std::filesystem::path& folder, const std::filesystem::path& zip_path, const std::string& prefix);

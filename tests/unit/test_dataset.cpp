@@ -12,6 +12,7 @@
 #include "hoif/geometry/skeleton.h"
 
 using namespace hoif;
+using test::error_of;
 namespace fs = std::filesystem;
 
 namespace {
@@ -27,14 +28,6 @@ struct MiniData : ::testing::Test {
   }
 };
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 }  // namespace
 

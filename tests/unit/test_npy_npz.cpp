@@ -12,6 +12,7 @@
 #include "hoif/io/npz.h"
 
 using namespace hoif;
+using test::error_of;
 namespace fs = std::filesystem;
 
 namespace {
@@ -26,14 +27,6 @@ void write_bytes(const fs::path& p, const std::vector<uint8_t>& b) {
   out.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 // Debian's python3 with numpy, if installed (setup installs it).
 bool have_numpy() { return std::system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") == 0; }

@@ -84,6 +84,15 @@ TrainOptions small_options(const fs::path& dir, const std::string& model) {
   return o;
 }
 
+TrainRun run_of(const TrainOptions& options, const PoseSet& train, const PoseSet& test) {
+  TrainRun r;
+  r.options = options;
+  r.train = &train;
+  r.test = &test;
+  r.progress_bar = false;
+  return r;
+}
+
 std::vector<torch::Tensor> parameters_of(const std::string& checkpoint) {
   LoadedCheckpoint c = load_checkpoint(checkpoint, torch::Device(torch::kCPU));
   std::vector<torch::Tensor> out;
@@ -102,8 +111,7 @@ TEST_P(Resume, InterruptedAndResumedRunEqualsAnUninterruptedOne) {
   const fs::path whole = test::temp_dir(std::string("resume_whole_") + GetParam());
   const fs::path parts = test::temp_dir(std::string("resume_parts_") + GetParam());
 
-  TrainRun a{small_options(whole, GetParam()), &train, &test};
-  a.progress_bar = false;
+  TrainRun a = run_of(small_options(whole, GetParam()), train, test);
   const TrainOutcome full = train_model(a);
   ASSERT_TRUE(full.finished);
   EXPECT_EQ(full.state.step, 3 * 10);  // ceil(300 / 32) = 10 batches per epoch
@@ -112,7 +120,7 @@ TEST_P(Resume, InterruptedAndResumedRunEqualsAnUninterruptedOne) {
 
   // Stop in the middle of the second epoch, then resume from last.ckpt.
   int batches = 0;
-  TrainRun b{small_options(parts, GetParam()), &train, &test};
+  TrainRun b = run_of(small_options(parts, GetParam()), train, test);
   // The flag is polled after every batch and once more after each epoch's evaluation, so the
   // 14th poll comes after batch 3 of epoch 2.
   b.stop_requested = [&] { return ++batches == 14; };
@@ -121,7 +129,7 @@ TEST_P(Resume, InterruptedAndResumedRunEqualsAnUninterruptedOne) {
   EXPECT_EQ(stopped.state.epoch, 1);
   EXPECT_EQ(stopped.state.batch_in_epoch, 3);
 
-  TrainRun c{small_options(parts, GetParam()), &train, &test};
+  TrainRun c = run_of(small_options(parts, GetParam()), train, test);
   c.resume = load_checkpoint((parts / "last.ckpt").string(), torch::Device(torch::kCPU));
   const TrainOutcome resumed = train_model(c);
   ASSERT_TRUE(resumed.finished);
@@ -149,7 +157,7 @@ TEST(Training, LearnsTheSyntheticMapping) {
   o.epochs = 5;
   o.lr = 1e-2;
   o.lr_decay = 100000;
-  TrainRun r{o, &train, &test};
+  TrainRun r = run_of(o, train, test);
   const TrainOutcome out = train_model(r);
   EXPECT_LT(out.state.history.back().loss, 0.5 * out.state.history.front().loss);
   EXPECT_LT(out.state.history.back().p1, 0.5 * out.state.baseline_p1);

@@ -67,6 +67,7 @@ void run(TrainFlags& f) {
     if (f.cmd->count("--model")) fail("--model", "comes from the checkpoint when resuming");
     LoadedCheckpoint c = load_checkpoint(path, torch::Device(torch::kCPU));
     r.options = c.options;
+    r.options.time_budget_minutes = 0;  // a budget belongs to one session, not to the run
     apply(f, r.options, true);
     c.model->to(parse_device(r.options.device));
     r.resume = std::move(c);
@@ -104,6 +105,7 @@ void run(TrainFlags& f) {
   install_interrupt_flag();
   r.stop_requested = [] { return interrupted(); };
   const TrainOutcome out = train_model(r);
+  if (out.stop_reason == "interrupted") throw ExitCode{130};
   if (out.finished)
     fmt::print("done: {} epochs, last-epoch test P1 {:.2f} mm, P2 {:.2f} mm; best P1 {:.2f} mm at epoch {} "
                "(selected on the test set, as the original code does); checkpoints in {}\n",

@@ -4,6 +4,11 @@
 
 namespace hoif::cli {
 
+// Ends the program with this status after a clean stop (130: interrupted by Ctrl-C).
+struct ExitCode {
+  int code;
+};
+
 void register_prepare_data(CLI::App& app);
 void register_data(CLI::App& app);
 void register_train(CLI::App& app);

@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  } catch (const hoif::cli::ExitCode& e) {
+    return e.code;
   } catch (const hoif::Error& e) {
     std::fprintf(stderr, "hoif: error: %s\n", e.what());
     return 1;

@@ -9,7 +9,8 @@ namespace hoif {
 
 class ProgressBar {
  public:
-  ProgressBar(std::string label, int64_t total, std::string unit = "it");
+  // Draws only when `enabled` and stderr is a terminal.
+  ProgressBar(std::string label, int64_t total, std::string unit = "it", bool enabled = true);
   ~ProgressBar();
   void advance(int64_t n = 1);
   void set_suffix(std::string suffix) { suffix_ = std::move(suffix); }
