@@ -10,7 +10,6 @@ packages=(
   libhdf5-dev libzip-dev zlib1g-dev libeigen3-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang libclang-rt-14-dev              # libFuzzer targets
   libcairo2-dev fonts-dejavu-core      # plots and renders
   python3-numpy                         # checks that files hoif writes load in numpy
 )

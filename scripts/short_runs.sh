@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # The models issue's acceptance run: every model trains for one epoch on every 10th frame, is
 # stopped by a time budget mid-epoch, resumed, and evaluated (full protocol, all test frames).
-# Usage: scripts/short_runs.sh [output folder, default runs/short]   (about 20 minutes on 2 cores)
+# Usage: [MODELS="hgcn hoif"] scripts/short_runs.sh [output folder, default runs/short]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-runs/short}
 data=${HOIF_H36M:-../shared/h36m}
 mkdir -p "$out"
-for model in martinez semgcn semgcn-nonlocal hgcn hoif; do
+for model in ${MODELS:-martinez semgcn semgcn-nonlocal hgcn hoif}; do
   dir="$out/$model"
   rm -rf "$dir"
   ./build/hoif train --model "$model" --data "$data" --epochs 1 --downsample 10 --threads 2 --seed 1 \

@@ -27,55 +27,54 @@ Frame frame(const ArrayF& a, int64_t f) {
 
 double mean_distance(const Frame& p, const Frame& t) { return (p - t).rowwise().norm().mean(); }
 
+// Applies error(predicted frame, target frame) to every frame.
+template <class Error>
+std::vector<double> per_frame(const ArrayF& predicted, const ArrayF& target, Error error) {
+  check_pair(predicted, target);
+  std::vector<double> out(static_cast<size_t>(predicted.dim(0)));
+  for (int64_t f = 0; f < predicted.dim(0); ++f) out[static_cast<size_t>(f)] = error(frame(predicted, f), frame(target, f));
+  return out;
+}
+
+double procrustes_error(const Frame& p, const Frame& t) {
+  const Eigen::RowVector3d mu_p = p.colwise().mean(), mu_t = t.colwise().mean();
+  const Frame p0 = p.rowwise() - mu_p, t0 = t.rowwise() - mu_t;
+  const double norm_p = p0.norm(), norm_t = t0.norm();
+  if (norm_p == 0.0 || norm_t == 0.0) return mean_distance(p.rowwise() - mu_p + mu_t, t);
+  // Orthogonal Procrustes on the unit-norm centred point sets: maximise tr(R^T H), H = P^T T.
+  const Eigen::Matrix3d h = (p0 / norm_p).transpose() * (t0 / norm_t);
+  Eigen::JacobiSVD<Eigen::Matrix3d> svd(h, Eigen::ComputeFullU | Eigen::ComputeFullV);
+  const Eigen::Matrix3d u = svd.matrixU();
+  Eigen::Matrix3d v = svd.matrixV();
+  Eigen::Vector3d s = svd.singularValues();
+  // A reflection is not a rotation: flip the axis of the smallest singular value.
+  if ((u * v.transpose()).determinant() < 0) {
+    v.col(2) *= -1.0;
+    s[2] *= -1.0;
+  }
+  const Eigen::Matrix3d r = u * v.transpose();  // row-vector convention: aligned = p0 * r
+  const double scale = s.sum() * norm_t / norm_p;
+  return mean_distance((scale * (p0 * r)).rowwise() + mu_t, t);
+}
+
+double scaled_error(const Frame& p, const Frame& t) {
+  const double pp = p.squaredNorm();
+  const double scale = pp > 0 ? (p.array() * t.array()).sum() / pp : 1.0;
+  return mean_distance(scale * p, t);
+}
+
 }  // namespace
 
 std::vector<double> mpjpe_per_frame(const ArrayF& predicted, const ArrayF& target) {
-  check_pair(predicted, target);
-  std::vector<double> out(static_cast<size_t>(predicted.dim(0)));
-  for (int64_t f = 0; f < predicted.dim(0); ++f) out[static_cast<size_t>(f)] = mean_distance(frame(predicted, f), frame(target, f));
-  return out;
+  return per_frame(predicted, target, mean_distance);
 }
 
 std::vector<double> p_mpjpe_per_frame(const ArrayF& predicted, const ArrayF& target) {
-  check_pair(predicted, target);
-  std::vector<double> out(static_cast<size_t>(predicted.dim(0)));
-  for (int64_t f = 0; f < predicted.dim(0); ++f) {
-    const Frame p = frame(predicted, f), t = frame(target, f);
-    const Eigen::RowVector3d mu_p = p.colwise().mean(), mu_t = t.colwise().mean();
-    const Frame p0 = p.rowwise() - mu_p, t0 = t.rowwise() - mu_t;
-    const double norm_p = p0.norm(), norm_t = t0.norm();
-    if (norm_p == 0.0 || norm_t == 0.0) {
-      out[static_cast<size_t>(f)] = mean_distance(p.rowwise() - mu_p + mu_t, t);
-      continue;
-    }
-    // Orthogonal Procrustes on the unit-norm centred point sets: maximise tr(R^T H), H = P^T T.
-    const Eigen::Matrix3d h = (p0 / norm_p).transpose() * (t0 / norm_t);
-    Eigen::JacobiSVD<Eigen::Matrix3d> svd(h, Eigen::ComputeFullU | Eigen::ComputeFullV);
-    Eigen::Matrix3d u = svd.matrixU(), v = svd.matrixV();
-    Eigen::Vector3d s = svd.singularValues();
-    // A reflection is not a rotation: flip the axis of the smallest singular value.
-    if ((u * v.transpose()).determinant() < 0) {
-      v.col(2) *= -1.0;
-      s[2] *= -1.0;
-    }
-    const Eigen::Matrix3d r = u * v.transpose();  // row-vector convention: aligned = p0 * r
-    const double scale = s.sum() * norm_t / norm_p;
-    const Frame aligned = (scale * (p0 * r)).rowwise() + mu_t;
-    out[static_cast<size_t>(f)] = mean_distance(aligned, t);
-  }
-  return out;
+  return per_frame(predicted, target, procrustes_error);
 }
 
 std::vector<double> n_mpjpe_per_frame(const ArrayF& predicted, const ArrayF& target) {
-  check_pair(predicted, target);
-  std::vector<double> out(static_cast<size_t>(predicted.dim(0)));
-  for (int64_t f = 0; f < predicted.dim(0); ++f) {
-    const Frame p = frame(predicted, f), t = frame(target, f);
-    const double pp = p.squaredNorm();
-    const double scale = pp > 0 ? (p.array() * t.array()).sum() / pp : 1.0;
-    out[static_cast<size_t>(f)] = mean_distance(scale * p, t);
-  }
-  return out;
+  return per_frame(predicted, target, scaled_error);
 }
 
 ArrayF root_relative(const ArrayF& poses) {

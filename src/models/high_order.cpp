@@ -25,7 +25,7 @@ torch::Tensor HighOrderGraphConvImpl::forward(const torch::Tensor& x, const std:
   if (residual && !x0) throw std::invalid_argument("HighOrderGraphConv: initial residual needs x0");
   std::array<torch::Tensor, 4> outputs;
   for (int k = 0; k < 4; ++k) {
-    torch::Tensor h = k == 0 ? x : torch::matmul(mixing[k], x);
+    torch::Tensor h = k == 0 ? x : mix_joints(mixing[k], x);
     if (residual) h = (1.0 - options_.alpha) * h + options_.alpha * *x0;
     outputs[k] = torch::matmul(h, options_.beta == 1.0 ? W[k] : options_.beta * W[k]);
   }
@@ -44,6 +44,15 @@ torch::Tensor HighOrderBlockImpl::forward(const torch::Tensor& x, const std::opt
   torch::Tensor y = torch::relu(channel_batch_norm(bn, gconv(x, x0)));
   return dropout ? dropout(y) : y;
 }
+
+namespace {
+
+// Four weight GEMMs (one per order) and three J x J mixings (A_0 is the identity) per layer.
+double high_order_layer_flops(double joints, double in, double out) {
+  return 2.0 * (4 * joints * in * out + 3 * joints * joints * in);
+}
+
+}  // namespace
 
 // ---------------------------------------------------------------- HGCN
 
@@ -65,6 +74,13 @@ HgcnModel::HgcnModel(const ModelConfig& c) : PoseLifter(c) {
     blocks_.push_back(pair);
   }
   gconv_output = register_module("gconv_output", HighOrderGraphConv(HighOrderOptions{wide, 3, true}, adjacency));
+}
+
+double HgcnModel::forward_flops_per_pose() const {
+  const ModelConfig& c = config();
+  const double J = c.joints, wide = 4.0 * c.hid_dim;
+  return high_order_layer_flops(J, 2, c.hid_dim) + 2.0 * c.num_layers * high_order_layer_flops(J, wide, c.hid_dim) +
+         high_order_layer_flops(J, wide, 3);
 }
 
 torch::Tensor HgcnModel::forward(const torch::Tensor& poses_2d) {
@@ -90,6 +106,13 @@ HoifNetModel::HoifNetModel(const ModelConfig& c) : PoseLifter(c) {
   }
   gconv_output = register_module("gconv_output",
                                  HighOrderGraphConv(HighOrderOptions{wide, 3, true, kAlpha, beta(1)}, adjacency));
+}
+
+double HoifNetModel::forward_flops_per_pose() const {
+  const ModelConfig& c = config();
+  const double J = c.joints, wide = 4.0 * c.hid_dim;
+  return high_order_layer_flops(J, 2, c.hid_dim) + c.num_layers * high_order_layer_flops(J, wide, c.hid_dim) +
+         high_order_layer_flops(J, wide, 3);
 }
 
 torch::Tensor HoifNetModel::forward(const torch::Tensor& poses_2d) {

@@ -43,6 +43,12 @@ MartinezModel::MartinezModel(const ModelConfig& c) : PoseLifter(c) {
   dropout = register_module("dropout", torch::nn::Dropout(cfg.dropout));
 }
 
+double MartinezModel::forward_flops_per_pose() const {
+  const ModelConfig& c = config();
+  const double h = c.hid_dim;
+  return 2.0 * (c.joints * 2 * h + 2.0 * c.num_layers * h * h + h * (c.joints - 1) * 3);
+}
+
 torch::Tensor MartinezModel::forward(const torch::Tensor& poses_2d) {
   const int64_t b = poses_2d.size(0);
   torch::Tensor y = dropout(torch::relu(batch_norm1(w1(poses_2d.reshape({b, -1})))));

@@ -19,7 +19,8 @@ torch::Tensor SemGraphConvImpl::forward(const torch::Tensor& x) {
   const torch::Tensor a = edges_(e);
   const torch::Tensor eye = torch::eye(a.size(0), a.options());
   const torch::Tensor h0 = torch::matmul(x, W[0]), h1 = torch::matmul(x, W[1]);
-  return torch::matmul(a * eye, h0) + torch::matmul(a * (1 - eye), h1) + bias;
+  // The diagonal of A-hat scales each joint's own features; the rest mixes its neighbours'.
+  return h0 * torch::diagonal(a).view({1, -1, 1}) + mix_joints(a * (1 - eye), h1) + bias;
 }
 
 SemGraphBlockImpl::SemGraphBlockImpl(int64_t in, int64_t out, const torch::Tensor& adjacency, double p) {
@@ -74,19 +75,23 @@ GraphNonLocalImpl::GraphNonLocalImpl(int64_t dim, const std::vector<int>& groupe
     bn->weight.zero_();
     bn->bias.zero_();
   }
+  // Kept as the original's module (its weight is concat_project.0.weight); forward() applies it
+  // in factored form.
   concat_project = register_module("concat_project", torch::nn::Sequential(project, torch::nn::ReLU()));
   W = register_module("W", torch::nn::Sequential(kaiming_conv1d(inter_, dim), bn));
 }
 
 torch::Tensor GraphNonLocalImpl::forward(const torch::Tensor& x) {
   const torch::Tensor xg = x.index_select(1, grouped_.to(x.device())).transpose(1, 2);  // (B, C, J)
-  const int64_t b = xg.size(0);
   const torch::Tensor g_x = g->forward(xg).transpose(1, 2);  // (B, N, inter)
-  const torch::Tensor theta_x = theta(xg).unsqueeze(3);      // (B, inter, J, 1)
-  const torch::Tensor phi_x = phi->forward(xg).unsqueeze(2);  // (B, inter, 1, N)
-  const int64_t h = theta_x.size(2), w = phi_x.size(3);
-  const torch::Tensor pairs = torch::cat({theta_x.expand({-1, -1, h, w}), phi_x.expand({-1, -1, h, w})}, 1);
-  const torch::Tensor f = concat_project->forward(pairs).view({b, h, w}) / static_cast<double>(w);
+  const torch::Tensor theta_x = theta(xg);        // (B, inter, J)
+  const torch::Tensor phi_x = phi->forward(xg);   // (B, inter, N)
+  const int64_t w = phi_x.size(2);
+  // The 1x1 convolution over the concatenation [theta_i ; phi_j] is w1 . theta_i + w2 . phi_j:
+  // two projections and a broadcast sum instead of a (B, 2 inter, J, N) tensor.
+  const torch::Tensor weight = concat_project[0]->as<torch::nn::Conv2d>()->weight.view({2, inter_});
+  const torch::Tensor a = torch::matmul(weight[0], theta_x), c = torch::matmul(weight[1], phi_x);  // (B, J), (B, N)
+  const torch::Tensor f = torch::relu(a.unsqueeze(2) + c.unsqueeze(1)) / static_cast<double>(w);
   const torch::Tensor y = torch::matmul(f, g_x).transpose(1, 2).contiguous();  // (B, inter, J)
   const torch::Tensor z = W->forward(y) + xg;
   return z.transpose(1, 2).index_select(1, restored_.to(x.device()));
@@ -120,6 +125,21 @@ SemGcnModel::SemGcnModel(const ModelConfig& c) : PoseLifter(c) {
     }
   }
   gconv_output = register_module("gconv_output", SemGraphConv(cfg.hid_dim, 3, adjacency));
+}
+
+double SemGcnModel::forward_flops_per_pose() const {
+  const ModelConfig& c = config();
+  const double J = c.joints, h = c.hid_dim;
+  // Two weight GEMMs (self, neighbours) and two J x J mixings per layer.
+  auto layer = [&](double in, double out) { return 2.0 * (2 * J * in * out + 2 * J * J * out); };
+  double flops = layer(2, h) + 2.0 * c.num_layers * layer(h, h) + layer(h, 3);
+  if (!nonlocal_.empty()) {
+    // g, theta, phi (1x1 convolutions to h/2), the pairwise term, f g, and W back to h.
+    const double inter = h / 2, pooled = J / 2;
+    const double block = 2.0 * (3 * J * h * inter + J * pooled * 2 * inter + J * pooled * inter + J * inter * h);
+    flops += static_cast<double>(nonlocal_.size()) * block;
+  }
+  return flops;
 }
 
 torch::Tensor SemGcnModel::forward(const torch::Tensor& poses_2d) {

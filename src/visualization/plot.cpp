@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -31,6 +32,20 @@ std::vector<double> nice_ticks(double lo, double hi, int count, bool integer = f
   return ticks;
 }
 
+// Ticks for a log10 axis spanning [lo, hi] (in log10 units): values 1, 2, 5 x 10^k, or only the
+// decades when that gives too many.
+std::vector<double> log_ticks(double lo, double hi) {
+  std::vector<double> all, decades;
+  for (int k = static_cast<int>(std::floor(lo)) - 1; k <= static_cast<int>(std::ceil(hi)) + 1; ++k)
+    for (double m : {1.0, 2.0, 5.0}) {
+      const double t = std::log10(m) + k;
+      if (t < lo || t > hi) continue;
+      all.push_back(t);
+      if (m == 1.0) decades.push_back(t);
+    }
+  return all.size() > 8 && decades.size() >= 2 ? decades : all;
+}
+
 std::string tick_label(double v) {
   if (v != 0 && (std::abs(v) < 1e-3 || std::abs(v) >= 1e5)) return fmt::format("{:.0e}", v);
   std::string s = fmt::format("{:.4f}", v);
@@ -45,7 +60,9 @@ const double kColours[][3] = {{0.12, 0.47, 0.71}, {0.84, 0.15, 0.16}, {0.17, 0.6
 
 void write_line_plot(const std::string& path, const PlotAxes& axes, const std::vector<PlotSeries>& series, int width,
                      int height) {
-  cairo_surface_t* surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width, height);
+  const std::unique_ptr<cairo_surface_t, decltype(&cairo_surface_destroy)> owned(
+      cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width, height), cairo_surface_destroy);
+  cairo_surface_t* surface = owned.get();
   cairo_t* cr = cairo_create(surface);
   cairo_set_source_rgb(cr, 1, 1, 1);
   cairo_paint(cr);
@@ -105,7 +122,7 @@ void write_line_plot(const std::string& path, const PlotAxes& axes, const std::v
     cairo_move_to(cr, px(t) - ext.width / 2, top + ph + 16);
     cairo_show_text(cr, label.c_str());
   }
-  for (double t : nice_ticks(y0, y1, 6)) {
+  for (double t : axes.log_y ? log_ticks(y0, y1) : nice_ticks(y0, y1, 6)) {
     const double y = top + ph - (t - y0) / (y1 - y0) * ph;
     cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
     cairo_move_to(cr, left, y);
@@ -159,7 +176,6 @@ void write_line_plot(const std::string& path, const PlotAxes& axes, const std::v
   write_atomically(path, [&](const std::filesystem::path& tmp) {
     if (cairo_surface_write_to_png(surface, tmp.c_str()) != CAIRO_STATUS_SUCCESS) fail(path, "cannot write the PNG");
   });
-  cairo_surface_destroy(surface);
 }
 
 }  // namespace hoif

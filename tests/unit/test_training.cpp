@@ -9,6 +9,7 @@
 #include "fixtures.h"
 #include "hoif/core/error.h"
 #include "hoif/training/trainer.h"
+#include "hoif/visualization/plot.h"
 
 using namespace hoif;
 namespace fs = std::filesystem;
@@ -211,4 +212,17 @@ TEST(Checkpoint, CorruptFilesAreCleanErrors) {
       EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
     }
   }
+}
+
+TEST(Plot, WritesAPngOfTheRequestedSize) {
+  const fs::path dir = test::temp_dir("plot");
+  write_line_plot((dir / "p.png").string(), {"t", "x", "y", true, true}, {{"a", {1, 2, 3}, {0.5, 0.1, 0.05}}}, 640, 360);
+  std::ifstream in(dir / "p.png", std::ios::binary);
+  std::vector<unsigned char> b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(b.size(), 33u);
+  const unsigned char signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  EXPECT_TRUE(std::equal(signature, signature + 8, b.begin()));
+  // IHDR: big-endian width and height at bytes 16 and 20.
+  EXPECT_EQ((b[16] << 24) | (b[17] << 16) | (b[18] << 8) | b[19], 640);
+  EXPECT_EQ((b[20] << 24) | (b[21] << 16) | (b[22] << 8) | b[23], 360);
 }

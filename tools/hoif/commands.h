@@ -15,5 +15,6 @@ void register_train(CLI::App& app);
 void register_evaluate(CLI::App& app);
 void register_info(CLI::App& app);
 void register_import_weights(CLI::App& app);
+void register_bench(CLI::App& app);
 
 }  // namespace hoif::cli

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   hoif::cli::register_evaluate(app);
   hoif::cli::register_info(app);
   hoif::cli::register_import_weights(app);
+  hoif::cli::register_bench(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -57,6 +57,7 @@ class HgcnModel : public PoseLifter {
  public:
   explicit HgcnModel(const ModelConfig& config);
   torch::Tensor forward(const torch::Tensor& poses_2d) override;
+  double forward_flops_per_pose() const override;
 
  private:
   torch::nn::ModuleList gconv_input, gconv_layers;
@@ -71,6 +72,7 @@ class HoifNetModel : public PoseLifter {
  public:
   explicit HoifNetModel(const ModelConfig& config);
   torch::Tensor forward(const torch::Tensor& poses_2d) override;
+  double forward_flops_per_pose() const override;
 
   static constexpr double kAlpha = 0.5, kLambda = 0.5;
   static double beta(int layer_index);

@@ -34,6 +34,9 @@ class PoseLifter : public torch::nn::Module {
   const ModelConfig& config() const { return config_; }
   // Parameters that receive a gradient (all that hoif builds).
   int64_t parameter_count() const;
+  // Floating-point operations of one pose's forward pass (multiply-adds count 2), from the
+  // layer shapes: what the work is, whatever the implementation.
+  virtual double forward_flops_per_pose() const = 0;
 
  private:
   ModelConfig config_;

@@ -27,6 +27,7 @@ class MartinezModel : public PoseLifter {
   explicit MartinezModel(const ModelConfig& config);
   torch::Tensor forward(const torch::Tensor& poses_2d) override;
   bool predicts_root() const override { return false; }
+  double forward_flops_per_pose() const override;
 
  private:
   torch::nn::Linear w1{nullptr}, w2{nullptr};

@@ -68,6 +68,7 @@ class SemGcnModel : public PoseLifter {
  public:
   explicit SemGcnModel(const ModelConfig& config);
   torch::Tensor forward(const torch::Tensor& poses_2d) override;
+  double forward_flops_per_pose() const override;
 
  private:
   torch::nn::ModuleList gconv_input, gconv_layers;

@@ -1,0 +1,177 @@
+// hoif bench: training and inference throughput, latency, memory and efficiency of each model,
+// plus data loading and full test-set evaluation, all measured in one run.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "commands.h"
+#include "hoif/core/atomic_file.h"
+#include "hoif/core/error.h"
+#include "hoif/evaluation/predict.h"
+#include "hoif/training/recipe.h"
+#include "runtime.h"
+
+namespace hoif::cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct BenchFlags {
+  std::string model = "all", json, data;
+  int threads = 0;
+  double seconds = 3.0;
+  bool full_eval = false;
+};
+
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+double peak_rss_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;
+}
+
+// Runs `step` until `seconds` have passed (after two warm-up calls); returns calls per second.
+template <class F>
+double rate(double seconds, F&& step) {
+  step();
+  step();
+  int64_t calls = 0;
+  const auto start = Clock::now();
+  do {
+    step();
+    ++calls;
+  } while (since(start) < seconds);
+  return static_cast<double>(calls) / since(start);
+}
+
+// The machine's GEMM ceiling for the shapes these models use: (4096 x 256) x (256 x 256) in fp32.
+double gemm_gflops(double seconds) {
+  const torch::Tensor a = torch::randn({4096, 256}), b = torch::randn({256, 256});
+  torch::Tensor c = torch::empty({4096, 256});
+  const double per_call = 2.0 * 4096 * 256 * 256;
+  return rate(seconds, [&] { torch::mm_out(c, a, b); }) * per_call / 1e9;
+}
+
+nlohmann::ordered_json bench_model(const std::string& name, double seconds, double peak_gflops) {
+  const TrainOptions o = TrainOptions::recipe(name);
+  torch::manual_seed(0);
+  auto model = make_lifter(o.model);
+  const int64_t J = o.model.joints;
+  const double flops = model->forward_flops_per_pose();
+
+  // Training: the recipe's batch, optimizer step and clipping included.
+  torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(o.lr));
+  const torch::Tensor x = torch::randn({o.batch_size, J, 2}) * 0.5, y = torch::randn({o.batch_size, J, 3}) * 0.2;
+  model->train();
+  const double train_steps = rate(seconds, [&] {
+    torch::Tensor out = model->forward(x);
+    const torch::Tensor loss = torch::mse_loss(model->predicts_root() ? out : out.slice(1, 1), model->predicts_root() ? y : y.slice(1, 1));
+    adam.zero_grad();
+    loss.backward();
+    torch::nn::utils::clip_grad_norm_(model->parameters(), 1.0);
+    adam.step();
+  });
+  const double train_pps = train_steps * static_cast<double>(o.batch_size);
+
+  // Inference: eval mode, no autograd, batch 1024.
+  model->eval();
+  torch::InferenceMode guard;
+  const torch::Tensor xb = torch::randn({1024, J, 2}) * 0.5;
+  const double infer_pps = rate(seconds, [&] { model->forward(xb); }) * 1024.0;
+
+  // One pose at a time.
+  const torch::Tensor x1 = torch::randn({1, J, 2}) * 0.5;
+  std::vector<double> ms;
+  model->forward(x1);
+  const auto start = Clock::now();
+  while (since(start) < seconds || ms.size() < 100) {
+    const auto t = Clock::now();
+    model->forward(x1);
+    ms.push_back(1000.0 * since(t));
+  }
+  std::sort(ms.begin(), ms.end());
+  auto pct = [&](double p) { return ms[std::min(ms.size() - 1, static_cast<size_t>(p * static_cast<double>(ms.size())))]; };
+
+  nlohmann::ordered_json j;
+  j["parameters"] = model->parameter_count();
+  j["batch_size"] = o.batch_size;
+  j["forward_mflop_per_pose"] = flops / 1e6;
+  j["train_poses_per_s"] = train_pps;
+  j["infer_poses_per_s"] = infer_pps;
+  j["latency_ms_p50"] = pct(0.5);
+  j["latency_ms_p99"] = pct(0.99);
+  // A training step costs about three forward passes (forward, and backward for inputs and weights).
+  j["train_gflops"] = 3.0 * flops * train_pps / 1e9;
+  j["infer_gflops"] = flops * infer_pps / 1e9;
+  j["train_efficiency"] = j["train_gflops"].get<double>() / peak_gflops;
+  j["infer_efficiency"] = j["infer_gflops"].get<double>() / peak_gflops;
+  j["peak_rss_mb"] = peak_rss_mb();
+  return j;
+}
+
+void run(const BenchFlags& f) {
+  const int threads = setup_threads(f.threads);
+  std::vector<std::string> models = f.model == "all" ? model_names() : std::vector<std::string>{f.model};
+  for (const auto& m : models) TrainOptions::recipe(m);  // unknown names fail here, before any work
+
+  nlohmann::ordered_json report;
+  report["threads"] = threads;
+  const double peak = gemm_gflops(f.seconds);
+  report["gemm_gflops"] = peak;
+  fmt::print("{} threads; fp32 GEMM (4096x256)x(256x256): {:.1f} GFLOP/s (the ceiling below)\n", threads, peak);
+  fmt::print("{:<16} {:>9} {:>12} {:>12} {:>9} {:>9} {:>10} {:>10} {:>8}\n", "model", "MFLOP/pose", "train pose/s",
+             "infer pose/s", "p50 ms", "p99 ms", "train eff", "infer eff", "RSS MB");
+  for (const auto& m : models) {
+    const auto j = bench_model(m, f.seconds, peak);
+    report["models"][m] = j;
+    fmt::print("{:<16} {:>9.2f} {:>12.0f} {:>12.0f} {:>9.3f} {:>9.3f} {:>9.0f}% {:>9.0f}% {:>8.0f}\n", m,
+               j["forward_mflop_per_pose"].get<double>(), j["train_poses_per_s"].get<double>(),
+               j["infer_poses_per_s"].get<double>(), j["latency_ms_p50"].get<double>(), j["latency_ms_p99"].get<double>(),
+               100 * j["train_efficiency"].get<double>(), 100 * j["infer_efficiency"].get<double>(),
+               j["peak_rss_mb"].get<double>());
+  }
+
+  if (!f.data.empty()) {
+    const auto t = Clock::now();
+    H36mData data(f.data);
+    const Datasets sets = load_datasets(data, DatasetOptions{});
+    const double load = since(t);
+    report["data"] = {{"path", f.data}, {"load_and_build_seconds", load}, {"train_poses", sets.train.size()},
+                      {"test_poses", sets.test.size()}};
+    fmt::print("data: {} loaded and {} + {} poses built in {:.2f} s\n", f.data, sets.train.size(), sets.test.size(), load);
+    if (f.full_eval)
+      for (const auto& m : models) {
+        auto model = make_lifter(TrainOptions::recipe(m).model);
+        const auto te = Clock::now();
+        evaluate_model(*model, sets.test, torch::Device(torch::kCPU));
+        const double s = since(te);
+        report["models"][m]["full_test_eval_seconds"] = s;
+        fmt::print("{}: full test-set evaluation ({} poses, P1 and P2 per action) in {:.1f} s\n", m, sets.test.size(), s);
+      }
+  }
+  if (!f.json.empty()) write_text_atomically(f.json, report.dump(2) + "\n");
+}
+
+}  // namespace
+
+void register_bench(CLI::App& app) {
+  auto f = std::make_shared<BenchFlags>();
+  CLI::App* cmd = app.add_subcommand("bench", "Measure training/inference throughput, latency, memory and efficiency");
+  cmd->add_option("--model", f->model, "A model name or all")->capture_default_str();
+  cmd->add_option("--json", f->json, "Write the figures here");
+  cmd->add_option("--threads", f->threads, "CPU threads (0: every core)")->capture_default_str();
+  cmd->add_option("--seconds", f->seconds, "Time per measurement")->capture_default_str();
+  cmd->add_option("--data", f->data, "Also time loading this data and building the training and test sets");
+  cmd->add_flag("--full-eval", f->full_eval, "With --data: also time a full test-set evaluation per model");
+  cmd->callback([f] { run(*f); });
+}
+
+}  // namespace hoif::cli
