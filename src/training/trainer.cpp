@@ -165,13 +165,13 @@ TrainOutcome train_model(TrainRun& run) {
     state.epoch_poses = 0;
     run.log(fmt::format("epoch {:3d}  lr {:.3g}  loss {:.6f}  test P1 {:.2f} mm  P2 {:.2f} mm  ({:.0f} s training)", r.epoch,
                         r.lr, r.loss, r.p1, r.p2, r.seconds));
-    save_checkpoint((dir / "last.ckpt").string(), o, state, *model, &optimizer);
-    if (r.p1 < state.best_p1) {
+    const bool improved = r.p1 < state.best_p1;
+    if (improved) {
       state.best_p1 = r.p1;
       state.best_epoch = r.epoch;
-      save_checkpoint((dir / "best.ckpt").string(), o, state, *model, &optimizer);
-      save_checkpoint((dir / "last.ckpt").string(), o, state, *model, &optimizer);
     }
+    save_checkpoint((dir / "last.ckpt").string(), o, state, *model, &optimizer);
+    if (improved) save_checkpoint((dir / "best.ckpt").string(), o, state, *model, &optimizer);
     if (o.snapshot > 0 && r.epoch % o.snapshot == 0)
       save_checkpoint((dir / fmt::format("epoch_{:04d}.ckpt", r.epoch)).string(), o, state, *model, &optimizer);
     write_log_csv(dir / "log.csv", state);
