@@ -4,7 +4,7 @@
 
 #include <torch/torch.h>
 
-#include "hoif/models/layers.h"
+#include "hoif/models/fused.h"
 
 namespace hoif {
 
@@ -19,19 +19,27 @@ HighOrderGraphConvImpl::HighOrderGraphConvImpl(const HighOrderOptions& o, const 
   bias = register_parameter("bias", uniform_bias(o.sum_orders ? o.out : 4 * o.out, o.out));
 }
 
+torch::Tensor HighOrderGraphConvImpl::mixing() const {
+  const int64_t J = edges_[0].num_joints();
+  return torch::cat({torch::eye(J, e_1.options()), edges_[0](e_1), edges_[1](e_2), edges_[2](e_3)}, 0);
+}
+
+torch::Tensor HighOrderGraphConvImpl::residual_input(const std::optional<torch::Tensor>& x0) const {
+  if (options_.alpha == 0) return {};
+  if (!x0) throw std::invalid_argument("HighOrderGraphConv: initial residual needs x0");
+  return *x0;
+}
+
+torch::Tensor HighOrderGraphConvImpl::product(const torch::Tensor& x, const std::optional<torch::Tensor>& x0) {
+  return high_order_conv(x, residual_input(x0), mixing(), W, options_.alpha, options_.beta, options_.sum_orders);
+}
+
 torch::Tensor HighOrderGraphConvImpl::forward(const torch::Tensor& x, const std::optional<torch::Tensor>& x0) {
-  const std::array<torch::Tensor, 4> mixing = {torch::Tensor(), edges_[0](e_1), edges_[1](e_2), edges_[2](e_3)};
-  const bool residual = options_.alpha > 0;
-  if (residual && !x0) throw std::invalid_argument("HighOrderGraphConv: initial residual needs x0");
-  std::array<torch::Tensor, 4> outputs;
-  for (int k = 0; k < 4; ++k) {
-    torch::Tensor h = k == 0 ? x : mix_joints(mixing[k], x);
-    if (residual) h = (1.0 - options_.alpha) * h + options_.alpha * *x0;
-    outputs[k] = torch::matmul(h, options_.beta == 1.0 ? W[k] : options_.beta * W[k]);
-  }
-  const torch::Tensor combined = options_.sum_orders ? outputs[0] + outputs[1] + outputs[2] + outputs[3]
-                                                     : torch::cat({outputs[0], outputs[1], outputs[2], outputs[3]}, 2);
-  return combined + bias;
+  if (!inference_pass(*this)) return product(x, x0) + bias;
+  const auto t = folded_.get({W, e_1, e_2, e_3, bias}, [&] {
+    return std::vector<torch::Tensor>{mixing(), W * options_.beta, bias.clone()};
+  });
+  return high_order_conv_folded(x, residual_input(x0), t[0], t[1], t[2], options_.alpha, options_.sum_orders, false);
 }
 
 HighOrderBlockImpl::HighOrderBlockImpl(const HighOrderOptions& o, const torch::Tensor& adjacency, double p) {
@@ -41,7 +49,20 @@ HighOrderBlockImpl::HighOrderBlockImpl(const HighOrderOptions& o, const torch::T
 }
 
 torch::Tensor HighOrderBlockImpl::forward(const torch::Tensor& x, const std::optional<torch::Tensor>& x0) {
-  torch::Tensor y = torch::relu(channel_batch_norm(bn, gconv(x, x0)));
+  HighOrderGraphConvImpl& conv = *gconv;
+  const HighOrderOptions& o = conv.options();
+  if (inference_pass(*this)) {
+    // BatchNorm folded into the weights and bias: one convolution and a ReLU.
+    const auto t = folded_.get({conv.W, conv.e_1, conv.e_2, conv.e_3, conv.bias, bn->weight, bn->bias,
+                                bn->running_mean, bn->running_var},
+                               [&] {
+                                 const auto [scale, shift] = folded_batch_norm(conv.bias, *bn);
+                                 return std::vector<torch::Tensor>{conv.mixing(),
+                                                                   conv.W * (o.beta * scale.view({4, 1, o.out})), shift};
+                               });
+    return high_order_conv_folded(x, o.alpha == 0 ? torch::Tensor() : *x0, t[0], t[1], t[2], o.alpha, false, true);
+  }
+  torch::Tensor y = bias_batch_norm_relu(conv.product(x, x0), conv.bias, *bn);
   return dropout ? dropout(y) : y;
 }
 
@@ -84,9 +105,9 @@ double HgcnModel::forward_flops_per_pose() const {
 }
 
 torch::Tensor HgcnModel::forward(const torch::Tensor& poses_2d) {
-  torch::Tensor x = input_block_(poses_2d);
+  torch::Tensor x = input_block_(to_joint_major(poses_2d));
   for (auto& [first, second] : blocks_) x = x + second(first(x));
-  return gconv_output(x);
+  return from_joint_major(gconv_output(x));
 }
 
 // ---------------------------------------------------------------- HOIF-Net
@@ -116,10 +137,11 @@ double HoifNetModel::forward_flops_per_pose() const {
 }
 
 torch::Tensor HoifNetModel::forward(const torch::Tensor& poses_2d) {
-  const torch::Tensor x0 = gconv_input(poses_2d, poses_2d);
+  const torch::Tensor input = to_joint_major(poses_2d);
+  const torch::Tensor x0 = gconv_input(input, input);
   torch::Tensor x = x0;
   for (auto& layer : hidden_) x = layer(x, x0);
-  return gconv_output(x, x0);
+  return from_joint_major(gconv_output(x, x0));
 }
 
 }  // namespace hoif

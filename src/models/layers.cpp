@@ -6,6 +6,27 @@
 
 namespace hoif {
 
+std::vector<torch::Tensor> DerivedTensors::get(const std::vector<torch::Tensor>& sources,
+                                               const std::function<std::vector<torch::Tensor>()>& derive) {
+  std::vector<std::pair<const void*, uint32_t>> stamps;
+  stamps.reserve(sources.size());
+  for (const auto& s : sources) stamps.emplace_back(s.unsafeGetTensorImpl(), s._version());
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (stamps != stamps_ || derived_.empty()) {
+    torch::NoGradGuard no_grad;
+    derived_ = derive();
+    stamps_ = std::move(stamps);
+  }
+  return derived_;
+}
+
+bool inference_pass(const torch::nn::Module& module) {
+  return !module.is_training() && !torch::GradMode::is_enabled();
+}
+
+torch::Tensor to_joint_major(const torch::Tensor& x) { return x.transpose(0, 1).contiguous(); }
+torch::Tensor from_joint_major(const torch::Tensor& x) { return x.transpose(0, 1).contiguous(); }
+
 torch::Tensor channel_batch_norm(torch::nn::BatchNorm1d& bn, const torch::Tensor& x) {
   const auto shape = x.sizes();
   return bn->forward(x.reshape({-1, shape.back()})).view(shape);

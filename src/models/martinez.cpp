@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include "hoif/models/fused.h"
+
 namespace hoif {
 
 namespace {
@@ -12,6 +14,11 @@ torch::nn::Linear kaiming_linear(int64_t in, int64_t out) {
   torch::NoGradGuard no_grad;
   torch::nn::init::kaiming_normal_(l->weight);
   return l;
+}
+
+// Linear -> BatchNorm -> ReLU with the bias, normalisation and ReLU in one fused pass.
+torch::Tensor linear_batch_norm_relu(torch::nn::Linear& linear, torch::nn::BatchNorm1d& bn, const torch::Tensor& x) {
+  return bias_batch_norm_relu(torch::mm(x, linear->weight.t()), linear->bias, *bn);
 }
 
 }  // namespace
@@ -25,8 +32,8 @@ LinearStageImpl::LinearStageImpl(int64_t size, double p) {
 }
 
 torch::Tensor LinearStageImpl::forward(const torch::Tensor& x) {
-  torch::Tensor y = dropout(torch::relu(batch_norm1(w1(x))));
-  y = dropout(torch::relu(batch_norm2(w2(y))));
+  torch::Tensor y = dropout(linear_batch_norm_relu(w1, batch_norm1, x));
+  y = dropout(linear_batch_norm_relu(w2, batch_norm2, y));
   return x + y;
 }
 
@@ -51,7 +58,7 @@ double MartinezModel::forward_flops_per_pose() const {
 
 torch::Tensor MartinezModel::forward(const torch::Tensor& poses_2d) {
   const int64_t b = poses_2d.size(0);
-  torch::Tensor y = dropout(torch::relu(batch_norm1(w1(poses_2d.reshape({b, -1})))));
+  torch::Tensor y = dropout(linear_batch_norm_relu(w1, batch_norm1, poses_2d.reshape({b, -1})));
   for (auto& stage : stages_) y = stage(y);
   y = w2(y).view({b, -1, 3});
   return torch::cat({torch::zeros({b, 1, 3}, y.options()), y}, 1);

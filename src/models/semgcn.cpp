@@ -2,7 +2,7 @@
 
 #include <torch/torch.h>
 
-#include "hoif/models/layers.h"
+#include "hoif/models/fused.h"
 
 namespace hoif {
 
@@ -15,12 +15,30 @@ SemGraphConvImpl::SemGraphConvImpl(int64_t in, int64_t out, const torch::Tensor&
   bias = register_parameter("bias", uniform_bias(out, out));
 }
 
-torch::Tensor SemGraphConvImpl::forward(const torch::Tensor& x) {
+torch::Tensor SemGraphConvImpl::mixing() const {
   const torch::Tensor a = edges_(e);
   const torch::Tensor eye = torch::eye(a.size(0), a.options());
-  const torch::Tensor h0 = torch::matmul(x, W[0]), h1 = torch::matmul(x, W[1]);
   // The diagonal of A-hat scales each joint's own features; the rest mixes its neighbours'.
-  return h0 * torch::diagonal(a).view({1, -1, 1}) + mix_joints(a * (1 - eye), h1) + bias;
+  return torch::cat({a * eye, a * (1 - eye)}, 1);
+}
+
+namespace {
+
+// mixing (J, 2J) applied to the two products X W_0, X W_1 stacked joint-major: two GEMMs.
+torch::Tensor sem_graph_product(const torch::Tensor& x, const torch::Tensor& mixing, const torch::Tensor& w) {
+  const int64_t J = x.size(0), B = x.size(1);
+  const torch::Tensor p = torch::matmul(x.reshape({1, J * B, x.size(2)}), w);  // (2, J*B, out)
+  return torch::mm(mixing, p.view({2 * J, -1})).view({J, B, -1});
+}
+
+}  // namespace
+
+torch::Tensor SemGraphConvImpl::product(const torch::Tensor& x) { return sem_graph_product(x, mixing(), W); }
+
+torch::Tensor SemGraphConvImpl::forward(const torch::Tensor& x) {
+  if (!inference_pass(*this)) return product(x) + bias;
+  const auto t = folded_.get({W, e}, [&] { return std::vector<torch::Tensor>{mixing()}; });
+  return sem_graph_product(x, t[0], W).add_(bias);
 }
 
 SemGraphBlockImpl::SemGraphBlockImpl(int64_t in, int64_t out, const torch::Tensor& adjacency, double p) {
@@ -30,7 +48,16 @@ SemGraphBlockImpl::SemGraphBlockImpl(int64_t in, int64_t out, const torch::Tenso
 }
 
 torch::Tensor SemGraphBlockImpl::forward(const torch::Tensor& x) {
-  torch::Tensor y = torch::relu(channel_batch_norm(bn, gconv(x)));
+  SemGraphConvImpl& conv = *gconv;
+  if (inference_pass(*this)) {
+    const auto t = folded_.get({conv.W, conv.e, conv.bias, bn->weight, bn->bias, bn->running_mean, bn->running_var},
+                               [&] {
+                                 const auto [scale, shift] = folded_batch_norm(conv.bias, *bn);
+                                 return std::vector<torch::Tensor>{conv.mixing(), conv.W * scale, shift};
+                               });
+    return sem_graph_product(x, t[0], t[1]).add_(t[2]).relu_();
+  }
+  torch::Tensor y = bias_batch_norm_relu(conv.product(x), conv.bias, *bn);
   return dropout ? dropout(y) : y;
 }
 
@@ -82,7 +109,7 @@ GraphNonLocalImpl::GraphNonLocalImpl(int64_t dim, const std::vector<int>& groupe
 }
 
 torch::Tensor GraphNonLocalImpl::forward(const torch::Tensor& x) {
-  const torch::Tensor xg = x.index_select(1, grouped_.to(x.device())).transpose(1, 2);  // (B, C, J)
+  const torch::Tensor xg = x.index_select(0, grouped_.to(x.device())).permute({1, 2, 0});  // (B, C, J)
   const torch::Tensor g_x = g->forward(xg).transpose(1, 2);  // (B, N, inter)
   const torch::Tensor theta_x = theta(xg);        // (B, inter, J)
   const torch::Tensor phi_x = phi->forward(xg);   // (B, inter, N)
@@ -94,7 +121,7 @@ torch::Tensor GraphNonLocalImpl::forward(const torch::Tensor& x) {
   const torch::Tensor f = torch::relu(a.unsqueeze(2) + c.unsqueeze(1)) / static_cast<double>(w);
   const torch::Tensor y = torch::matmul(f, g_x).transpose(1, 2).contiguous();  // (B, inter, J)
   const torch::Tensor z = W->forward(y) + xg;
-  return z.transpose(1, 2).index_select(1, restored_.to(x.device()));
+  return z.index_select(2, restored_.to(x.device())).permute({2, 0, 1}).contiguous();
 }
 
 // ---------------------------------------------------------------- model
@@ -143,13 +170,13 @@ double SemGcnModel::forward_flops_per_pose() const {
 }
 
 torch::Tensor SemGcnModel::forward(const torch::Tensor& poses_2d) {
-  torch::Tensor x = input_block_(poses_2d);
+  torch::Tensor x = input_block_(to_joint_major(poses_2d));
   if (!nonlocal_.empty()) x = nonlocal_[0](x);
   for (size_t i = 0; i < blocks_.size(); ++i) {
     x = blocks_[i](x);
     if (!nonlocal_.empty()) x = nonlocal_[i + 1](x);
   }
-  return gconv_output(x);
+  return from_joint_major(gconv_output(x));
 }
 
 }  // namespace hoif

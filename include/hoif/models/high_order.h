@@ -4,7 +4,7 @@
 // W_k; hidden layers concatenate the orders (4 x out channels), the output layer sums them.
 // HOIF-Net adds an initial residual: h_k = (1 - alpha) A_k X + alpha X0, out_k = h_k (beta W_k);
 // HGCN is the case alpha = 0, beta = 1. A_0 is a softmax over one entry per row, i.e. always the
-// identity, so it carries no weights.
+// identity, so it carries no weights. Activations are joint-major, (J, B, C) (see fused.h).
 #include <array>
 #include <optional>
 
@@ -13,6 +13,7 @@
 #include <torch/nn/modules/dropout.h>
 
 #include "hoif/models/graph.h"
+#include "hoif/models/layers.h"
 #include "hoif/models/lifter.h"
 
 namespace hoif {
@@ -27,19 +28,27 @@ struct HighOrderOptions {
 class HighOrderGraphConvImpl : public torch::nn::Module {
  public:
   HighOrderGraphConvImpl(const HighOrderOptions& options, const torch::Tensor& adjacency);
-  // x: (B, J, in); x0: the initial-residual input (B, J, in) when alpha > 0.
+  // x: (J, B, in); x0: the initial-residual input (J, B, in) when alpha > 0.
   torch::Tensor forward(const torch::Tensor& x, const std::optional<torch::Tensor>& x0 = std::nullopt);
+  // The convolution without its bias (which a following BatchNorm takes).
+  torch::Tensor product(const torch::Tensor& x, const std::optional<torch::Tensor>& x0);
+  // The four mixing matrices stacked, (4J, J), M_0 = I.
+  torch::Tensor mixing() const;
   const HighOrderOptions& options() const { return options_; }
 
   torch::Tensor W, e_1, e_2, e_3, bias;
 
  private:
+  torch::Tensor residual_input(const std::optional<torch::Tensor>& x0) const;
+
   HighOrderOptions options_;
   std::array<MaskedSoftmax, 3> edges_;  // orders 1..3
+  DerivedTensors folded_;
 };
 TORCH_MODULE(HighOrderGraphConv);
 
-// conv (concatenated orders) -> BatchNorm over the 4 x out channels -> ReLU (-> dropout).
+// conv (concatenated orders) -> BatchNorm over the 4 x out channels -> ReLU (-> dropout); in
+// inference one folded convolution.
 class HighOrderBlockImpl : public torch::nn::Module {
  public:
   HighOrderBlockImpl(const HighOrderOptions& options, const torch::Tensor& adjacency, double dropout);
@@ -49,6 +58,7 @@ class HighOrderBlockImpl : public torch::nn::Module {
   HighOrderGraphConv gconv{nullptr};
   torch::nn::BatchNorm1d bn{nullptr};
   torch::nn::Dropout dropout{nullptr};
+  DerivedTensors folded_;
 };
 TORCH_MODULE(HighOrderBlock);
 

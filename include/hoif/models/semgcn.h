@@ -8,24 +8,31 @@
 #include <torch/nn/modules/dropout.h>
 
 #include "hoif/models/graph.h"
+#include "hoif/models/layers.h"
 #include "hoif/models/lifter.h"
 
 namespace hoif {
 
-// out = (Â ∘ I) X W0 + (Â ∘ (1 - I)) X W1 + b, Â the row-softmax over A + I.
+// out = (Â ∘ I) X W0 + (Â ∘ (1 - I)) X W1 + b, Â the row-softmax over A + I. Activations are
+// joint-major, (J, B, C) (see fused.h).
 class SemGraphConvImpl : public torch::nn::Module {
  public:
   SemGraphConvImpl(int64_t in, int64_t out, const torch::Tensor& adjacency);
   torch::Tensor forward(const torch::Tensor& x);
+  // The convolution without its bias (which a following BatchNorm takes).
+  torch::Tensor product(const torch::Tensor& x);
+  // [Â ∘ I | Â ∘ (1 - I)], (J, 2J): both terms as one mixing of the two stacked products.
+  torch::Tensor mixing() const;
 
   torch::Tensor W, e, bias;
 
  private:
   MaskedSoftmax edges_;
+  DerivedTensors folded_;
 };
 TORCH_MODULE(SemGraphConv);
 
-// conv -> BatchNorm over channels -> ReLU (-> dropout).
+// conv -> BatchNorm over channels -> ReLU (-> dropout); in inference one folded convolution.
 class SemGraphBlockImpl : public torch::nn::Module {
  public:
   SemGraphBlockImpl(int64_t in, int64_t out, const torch::Tensor& adjacency, double dropout);
@@ -35,6 +42,7 @@ class SemGraphBlockImpl : public torch::nn::Module {
   SemGraphConv gconv{nullptr};
   torch::nn::BatchNorm1d bn{nullptr};
   torch::nn::Dropout dropout{nullptr};
+  DerivedTensors folded_;
 };
 TORCH_MODULE(SemGraphBlock);
 
@@ -54,7 +62,7 @@ TORCH_MODULE(SemResidualBlock);
 class GraphNonLocalImpl : public torch::nn::Module {
  public:
   GraphNonLocalImpl(int64_t dim, const std::vector<int>& grouped_order, int group_size);
-  torch::Tensor forward(const torch::Tensor& x);  // (B, J, C)
+  torch::Tensor forward(const torch::Tensor& x);  // (J, B, C)
 
  private:
   torch::nn::Sequential g{nullptr}, phi{nullptr}, concat_project{nullptr}, W{nullptr};

@@ -1,0 +1,37 @@
+#pragma once
+// Fused, layout-aware kernels of the graph networks (docs/PERFORMANCE.md explains the choices).
+//
+// Graph activations are joint-major, (J, B, C): mixing joints is one GEMM on the (J, B*C) view
+// and the channel GEMMs run on the (J*B, C) rows, so no layer permutes or concatenates. The
+// element-wise work around the GEMMs (bias, BatchNorm, ReLU) is one pass forward and two passes
+// backward, in custom autograd nodes; in inference BatchNorm is folded into the weights.
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/types.h>
+
+namespace hoif {
+
+// relu(batch_norm(z + bias)) over the last dimension of z (any leading shape), with bn's
+// parameters, as the originals' conv-bias -> BatchNorm1d -> ReLU. Training mode uses the batch
+// statistics and updates bn's running statistics; the bias then has an exactly zero gradient
+// (BatchNorm removes it) and only moves the running mean. Eval mode is one scale-and-shift pass.
+torch::Tensor bias_batch_norm_relu(const torch::Tensor& z, const torch::Tensor& bias, torch::nn::BatchNorm1dImpl& bn);
+
+// The per-channel scale and shift that eval-mode bias_batch_norm_relu applies before the ReLU:
+// what inference folds into the preceding weights.
+std::pair<torch::Tensor, torch::Tensor> folded_batch_norm(const torch::Tensor& bias, torch::nn::BatchNorm1dImpl& bn);
+
+// The high-order graph convolution without its bias: for k = 0..3,
+//   H_k = (1 - alpha) M_k X + alpha X0,   out_k = H_k (beta W_k),
+// concatenated over channels (J, B, 4 Cout) or summed (J, B, Cout).
+// x, x0: (J, B, Cin), x0 undefined when alpha = 0; mixing: (4J, J), the four M_k stacked
+// (M_0 = I); weight: (4, Cin, Cout). Differentiable in x, x0, mixing and weight.
+torch::Tensor high_order_conv(const torch::Tensor& x, const torch::Tensor& x0, const torch::Tensor& mixing,
+                              const torch::Tensor& weight, double alpha, double beta, bool sum_orders);
+
+// Inference form with everything folded: out = [relu](concat_k H_k W_k + bias) or the summed
+// variant, W_k and bias already scaled by beta and the BatchNorm. No autograd.
+torch::Tensor high_order_conv_folded(const torch::Tensor& x, const torch::Tensor& x0, const torch::Tensor& mixing,
+                                     const torch::Tensor& weight, const torch::Tensor& bias, double alpha,
+                                     bool sum_orders, bool relu);
+
+}  // namespace hoif

@@ -1,0 +1,280 @@
+#include "hoif/models/fused.h"
+
+#include <ATen/Parallel.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+namespace hoif {
+
+using torch::Tensor;
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+namespace {
+
+// ------------------------------------------------------------------ row-by-channel kernels
+// z is (rows, C) contiguous float. Sums over rows run in float over blocks of kBlock rows and
+// are carried in double, per thread: single-pass, vectorisable and accurate.
+
+constexpr int64_t kBlock = 64;
+
+int64_t row_grain(int64_t channels) { return std::max<int64_t>(kBlock, 65536 / std::max<int64_t>(1, channels)); }
+
+// Per-channel sums of two row functions: out1[c] = sum_r f1(r, c), out2[c] = sum_r f2(r, c),
+// where add_row(r, acc1, acc2) adds row r into float accumulators.
+template <class AddRow>
+void channel_sums(int64_t rows, int64_t channels, AddRow&& add_row, std::vector<double>& out1,
+                  std::vector<double>& out2) {
+  const auto threads = static_cast<size_t>(at::get_num_threads());
+  const auto C = static_cast<size_t>(channels);
+  std::vector<double> partial(2 * threads * C, 0.0);
+  at::parallel_for(0, rows, row_grain(channels), [&](int64_t begin, int64_t end) {
+    double* d1 = &partial[2 * static_cast<size_t>(at::get_thread_num()) * C];
+    double* d2 = d1 + C;
+    std::vector<float> acc1(C), acc2(C);
+    for (int64_t r0 = begin; r0 < end; r0 += kBlock) {
+      std::fill(acc1.begin(), acc1.end(), 0.0f);
+      std::fill(acc2.begin(), acc2.end(), 0.0f);
+      for (int64_t r = r0; r < std::min(end, r0 + kBlock); ++r) add_row(r, acc1.data(), acc2.data());
+      for (size_t c = 0; c < C; ++c) {
+        d1[c] += acc1[c];
+        d2[c] += acc2[c];
+      }
+    }
+  });
+  out1.assign(C, 0.0);
+  out2.assign(C, 0.0);
+  for (size_t t = 0; t < threads; ++t)
+    for (size_t c = 0; c < C; ++c) {
+      out1[c] += partial[2 * t * C + c];
+      out2[c] += partial[(2 * t + 1) * C + c];
+    }
+}
+
+template <class RowFn>
+void for_rows(int64_t rows, int64_t channels, RowFn&& fn) {
+  at::parallel_for(0, rows, row_grain(channels), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) fn(r);
+  });
+}
+
+// y = max(0, z * scale + shift), per channel.
+void scale_shift_relu(const float* z, const float* scale, const float* shift, float* y, int64_t rows, int64_t C) {
+  for_rows(rows, C, [&](int64_t r) {
+    const float* zr = z + r * C;
+    float* yr = y + r * C;
+    for (int64_t c = 0; c < C; ++c) yr[c] = std::max(0.0f, zr[c] * scale[c] + shift[c]);
+  });
+}
+
+Tensor as_rows(const Tensor& t) { return t.contiguous().view({-1, t.size(-1)}); }
+
+// ------------------------------------------------------------------ bias + BatchNorm + ReLU
+
+struct BiasBatchNormRelu : torch::autograd::Function<BiasBatchNormRelu> {
+  static Tensor forward(AutogradContext* ctx, const Tensor& z_in, const Tensor& bias, const Tensor& gamma,
+                        const Tensor& beta, Tensor running_mean, Tensor running_var, double momentum, double eps) {
+    const Tensor z = as_rows(z_in);
+    const int64_t rows = z.size(0), C = z.size(1);
+    const float* zp = z.data_ptr<float>();
+    // Moments about the first row, which keeps the single pass accurate when |mean| >> std.
+    const Tensor pivot = z[0].clone();
+    const float* k = pivot.data_ptr<float>();
+    std::vector<double> s1, s2;
+    channel_sums(
+        rows, C,
+        [&](int64_t r, float* a, float* b) {
+          const float* zr = zp + r * C;
+          for (int64_t c = 0; c < C; ++c) {
+            const float d = zr[c] - k[c];
+            a[c] += d;
+            b[c] += d * d;
+          }
+        },
+        s1, s2);
+
+    Tensor mean = torch::empty({C}, z.options()), invstd = torch::empty({C}, z.options());
+    Tensor scale = torch::empty({C}, z.options()), shift = torch::empty({C}, z.options());
+    const Tensor g = gamma.contiguous(), bt = beta.contiguous(), bs = bias.contiguous();
+    const float *gp = g.data_ptr<float>(), *bp = bt.data_ptr<float>(), *biasp = bs.data_ptr<float>();
+    float *rm = running_mean.data_ptr<float>(), *rv = running_var.data_ptr<float>();
+    float *meanp = mean.data_ptr<float>(), *invstdp = invstd.data_ptr<float>();
+    float *scalep = scale.data_ptr<float>(), *shiftp = shift.data_ptr<float>();
+    const double n = static_cast<double>(rows);
+    for (int64_t c = 0; c < C; ++c) {
+      const double m = s1[c] / n, var = std::max(0.0, s2[c] / n - m * m), mu = k[c] + m;
+      const double is = 1.0 / std::sqrt(var + eps);
+      meanp[c] = static_cast<float>(mu);
+      invstdp[c] = static_cast<float>(is);
+      scalep[c] = static_cast<float>(gp[c] * is);
+      shiftp[c] = static_cast<float>(bp[c] - mu * gp[c] * is);
+      // The running mean sees the biased values; the running variance is the unbiased one.
+      rm[c] = static_cast<float>((1 - momentum) * rm[c] + momentum * (mu + biasp[c]));
+      rv[c] = static_cast<float>((1 - momentum) * rv[c] + momentum * var * n / std::max(1.0, n - 1));
+    }
+    Tensor y = torch::empty_like(z);
+    scale_shift_relu(zp, scalep, shiftp, y.data_ptr<float>(), rows, C);
+    ctx->save_for_backward({z, y, mean, invstd, g});
+    ctx->saved_data["bias_shape"] = bias.sizes();
+    return y.view(z_in.sizes());
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const Tensor &z = saved[0], &y = saved[1], &mean = saved[2], &invstd = saved[3], &gamma = saved[4];
+    const Tensor gy = as_rows(grads[0]);
+    const int64_t rows = z.size(0), C = z.size(1);
+    const float *zp = z.data_ptr<float>(), *yp = y.data_ptr<float>(), *gp = gy.data_ptr<float>();
+    const float *mp = mean.data_ptr<float>(), *ip = invstd.data_ptr<float>(), *wp = gamma.data_ptr<float>();
+
+    // Gradient through the ReLU is gy where y > 0; sums of it and of it times (z - mean).
+    std::vector<double> sg, sgx;
+    channel_sums(
+        rows, C,
+        [&](int64_t r, float* a, float* b) {
+          const float *zr = zp + r * C, *yr = yp + r * C, *gr = gp + r * C;
+          for (int64_t c = 0; c < C; ++c) {
+            const float g = yr[c] > 0.0f ? gr[c] : 0.0f;
+            a[c] += g;
+            b[c] += g * (zr[c] - mp[c]);
+          }
+        },
+        sg, sgx);
+
+    Tensor dgamma = torch::empty({C}, z.options()), dbeta = torch::empty({C}, z.options());
+    float *dgp = dgamma.data_ptr<float>(), *dbp = dbeta.data_ptr<float>();
+    std::vector<float> a(static_cast<size_t>(C)), b(static_cast<size_t>(C)), c0(static_cast<size_t>(C));
+    const double n = static_cast<double>(rows);
+    for (int64_t c = 0; c < C; ++c) {
+      const double is = ip[c], w = wp[c];
+      dgp[c] = static_cast<float>(sgx[c] * is);
+      dbp[c] = static_cast<float>(sg[c]);
+      a[c] = static_cast<float>(w * is);
+      b[c] = static_cast<float>(-w * is * is * is * sgx[c] / n);
+      c0[c] = static_cast<float>(-w * is * sg[c] / n - b[c] * static_cast<double>(mp[c]));
+    }
+    Tensor dz = torch::empty_like(z);
+    float* dp = dz.data_ptr<float>();
+    for_rows(rows, C, [&](int64_t r) {
+      const float *zr = zp + r * C, *yr = yp + r * C, *gr = gp + r * C;
+      float* dr = dp + r * C;
+      for (int64_t c = 0; c < C; ++c) dr[c] = (yr[c] > 0.0f ? gr[c] : 0.0f) * a[c] + zr[c] * b[c] + c0[c];
+    });
+    const Tensor dbias = torch::zeros(ctx->saved_data["bias_shape"].toIntVector(), z.options());
+    return {dz.view(grads[0].sizes()), dbias, dgamma, dbeta, Tensor(), Tensor(), Tensor(), Tensor()};
+  }
+};
+
+// ------------------------------------------------------------------ high-order convolution
+
+// H (4, J*B, Cin) with H_k = (1 - alpha) M_k X + alpha X0: one GEMM for the four orders on the
+// joint-major view, then one pass for the residual.
+Tensor mix_orders(const Tensor& x, const Tensor& x0, const Tensor& mixing, double alpha) {
+  const int64_t J = x.size(0), rest = x.numel() / J, cin = x.size(-1);
+  const Tensor scaled = alpha == 0.0 ? mixing : mixing * (1.0 - alpha);
+  Tensor h = torch::mm(scaled, x.contiguous().view({J, rest})).view({4, J, rest});
+  if (alpha != 0.0) h.add_(x0.contiguous().view({1, J, rest}), alpha);
+  return h.view({4, J * rest / cin, cin});
+}
+
+// out_k = H_k W_k (+ bias_k), each GEMM writing straight into its channel block.
+Tensor order_products(const Tensor& h, const Tensor& w, const Tensor& bias, bool sum_orders) {
+  const int64_t rows = h.size(1), cout = w.size(2);
+  if (sum_orders) {
+    Tensor out = bias.defined() ? torch::addmm(bias, h[0], w[0]) : torch::mm(h[0], w[0]);
+    for (int k = 1; k < 4; ++k) out.addmm_(h[k], w[k]);
+    return out;
+  }
+  Tensor out = torch::empty({rows, 4 * cout}, h.options());
+  for (int k = 0; k < 4; ++k) {
+    Tensor block = out.narrow(1, k * cout, cout);
+    if (bias.defined())
+      torch::addmm_out(block, bias.narrow(0, k * cout, cout), h[k], w[k]);
+    else
+      torch::mm_out(block, h[k], w[k]);
+  }
+  return out;
+}
+
+struct HighOrderConv : torch::autograd::Function<HighOrderConv> {
+  static Tensor forward(AutogradContext* ctx, const Tensor& x, const Tensor& x0, const Tensor& mixing,
+                        const Tensor& weight, double alpha, double beta, bool sum_orders) {
+    const Tensor w = beta == 1.0 ? weight : weight * beta;
+    const Tensor h = mix_orders(x, x0, mixing, alpha);
+    const Tensor out = order_products(h, w, Tensor(), sum_orders);
+    ctx->save_for_backward({x, h, mixing, w});
+    ctx->saved_data["alpha"] = alpha;
+    ctx->saved_data["beta"] = beta;
+    ctx->saved_data["sum_orders"] = sum_orders;
+    return out.view({x.size(0), x.size(1), -1});
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const Tensor &x = saved[0], &h = saved[1], &mixing = saved[2], &w = saved[3];
+    const double alpha = ctx->saved_data["alpha"].toDouble(), beta = ctx->saved_data["beta"].toDouble();
+    const bool sum_orders = ctx->saved_data["sum_orders"].toBool();
+    const int64_t J = x.size(0), rest = x.numel() / J, rows = h.size(1), cin = h.size(2), cout = w.size(2);
+    const Tensor gz = grads[0].contiguous().view({rows, -1});
+
+    Tensor gh = torch::empty({4, rows, cin}, gz.options()), gw = torch::empty_like(w);
+    for (int k = 0; k < 4; ++k) {
+      const Tensor gk = sum_orders ? gz : gz.narrow(1, k * cout, cout);
+      Tensor ghk = gh[k], gwk = gw[k];
+      torch::mm_out(ghk, gk, w[k].t());
+      torch::mm_out(gwk, h[k].t(), gk);
+    }
+    if (beta != 1.0) gw.mul_(beta);
+    const Tensor ghv = gh.view({4 * J, rest});
+    const Tensor gx = torch::mm(mixing.t(), ghv).mul_(1.0 - alpha).view(x.sizes());
+    const Tensor gx0 = alpha == 0.0 ? Tensor() : gh.sum(0).mul_(alpha).view(x.sizes());
+    const Tensor gmix = ctx->needs_input_grad(2) ? torch::mm(ghv, x.contiguous().view({J, rest}).t()).mul_(1.0 - alpha)
+                                                 : Tensor();
+    return {gx, gx0, gmix, gw, Tensor(), Tensor(), Tensor()};
+  }
+};
+
+}  // namespace
+
+std::pair<Tensor, Tensor> folded_batch_norm(const Tensor& bias, torch::nn::BatchNorm1dImpl& bn) {
+  const Tensor scale = bn.weight * torch::rsqrt(bn.running_var + bn.options.eps());
+  return {scale, bn.bias + (bias - bn.running_mean) * scale};
+}
+
+Tensor bias_batch_norm_relu(const Tensor& z, const Tensor& bias, torch::nn::BatchNorm1dImpl& bn) {
+  if (bn.is_training()) {
+    {
+      torch::NoGradGuard no_grad;
+      bn.num_batches_tracked.add_(1);
+    }
+    const double momentum = bn.options.momentum().value_or(0.1);
+    return BiasBatchNormRelu::apply(z, bias, bn.weight, bn.bias, bn.running_mean, bn.running_var, momentum,
+                                    bn.options.eps());
+  }
+  const auto [scale, shift] = folded_batch_norm(bias, bn);
+  if (torch::GradMode::is_enabled()) return torch::relu(torch::addcmul(shift, z, scale));
+  const Tensor rows = as_rows(z);
+  Tensor y = torch::empty_like(rows);
+  scale_shift_relu(rows.data_ptr<float>(), scale.contiguous().data_ptr<float>(), shift.contiguous().data_ptr<float>(),
+                   y.data_ptr<float>(), rows.size(0), rows.size(1));
+  return y.view(z.sizes());
+}
+
+Tensor high_order_conv(const Tensor& x, const Tensor& x0, const Tensor& mixing, const Tensor& weight, double alpha,
+                       double beta, bool sum_orders) {
+  // Undefined inputs are not allowed in a custom node: without a residual x stands in for x0
+  // and receives no gradient through it.
+  return HighOrderConv::apply(x, alpha == 0.0 ? x : x0, mixing, weight, alpha, beta, sum_orders);
+}
+
+Tensor high_order_conv_folded(const Tensor& x, const Tensor& x0, const Tensor& mixing, const Tensor& weight,
+                              const Tensor& bias, double alpha, bool sum_orders, bool relu) {
+  Tensor out = order_products(mix_orders(x, x0, mixing, alpha), weight, bias, sum_orders);
+  if (relu) out.relu_();
+  return out.view({x.size(0), x.size(1), -1});
+}
+
+}  // namespace hoif
