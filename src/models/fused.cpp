@@ -1,10 +1,13 @@
 #include "hoif/models/fused.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <mutex>
 #include <vector>
 
 namespace hoif {
@@ -23,6 +26,10 @@ constexpr int64_t kBlock = 64;
 
 int64_t row_grain(int64_t channels) { return std::max<int64_t>(kBlock, 65536 / std::max<int64_t>(1, channels)); }
 
+[[gnu::noinline]] void accumulate(const float* __restrict from, double* __restrict into, size_t n) {
+  for (size_t i = 0; i < n; ++i) into[i] += from[i];
+}
+
 // Per-channel sums of two row functions: out1[c] = sum_r f1(r, c), out2[c] = sum_r f2(r, c),
 // where add_row(r, acc1, acc2) adds row r into float accumulators.
 template <class AddRow>
@@ -39,10 +46,8 @@ void channel_sums(int64_t rows, int64_t channels, AddRow&& add_row, std::vector<
       std::fill(acc1.begin(), acc1.end(), 0.0f);
       std::fill(acc2.begin(), acc2.end(), 0.0f);
       for (int64_t r = r0; r < std::min(end, r0 + kBlock); ++r) add_row(r, acc1.data(), acc2.data());
-      for (size_t c = 0; c < C; ++c) {
-        d1[c] += acc1[c];
-        d2[c] += acc2[c];
-      }
+      accumulate(acc1.data(), d1, C);
+      accumulate(acc2.data(), d2, C);
     }
   });
   out1.assign(C, 0.0);
@@ -61,13 +66,46 @@ void for_rows(int64_t rows, int64_t channels, RowFn&& fn) {
   });
 }
 
+// One row of each kernel. The restrict-qualified pointers are what lets the compiler vectorise.
+
+[[gnu::noinline, gnu::target_clones("avx2", "default")]] void add_moments(const float* __restrict z, const float* __restrict pivot, float* __restrict sum,
+                 float* __restrict squares, int64_t C) {
+  for (int64_t c = 0; c < C; ++c) {
+    const float d = z[c] - pivot[c];
+    sum[c] += d;
+    squares[c] += d * d;
+  }
+}
+
+[[gnu::noinline, gnu::target_clones("avx2", "default")]] void scale_shift_relu_row(const float* __restrict z, const float* __restrict scale, const float* __restrict shift,
+                          float* __restrict y, int64_t C) {
+  for (int64_t c = 0; c < C; ++c) y[c] = std::max(0.0f, z[c] * scale[c] + shift[c]);
+}
+
+// Sums of the gradient through the ReLU, g = gy where y > 0, and of g (z - mean).
+[[gnu::noinline, gnu::target_clones("avx2", "default")]] void add_relu_grad_sums(const float* __restrict z, const float* __restrict y, const float* __restrict gy,
+                        const float* __restrict mean, float* __restrict sum_g, float* __restrict sum_gx, int64_t C) {
+  for (int64_t c = 0; c < C; ++c) {
+    const float grad = gy[c];  // loaded unconditionally, so the loop vectorises
+    const float g = y[c] > 0.0f ? grad : 0.0f;
+    sum_g[c] += g;
+    sum_gx[c] += g * (z[c] - mean[c]);
+  }
+}
+
+// dz = g a + z b + c0, the BatchNorm gradient with its per-channel coefficients.
+[[gnu::noinline, gnu::target_clones("avx2", "default")]] void batch_norm_relu_grad_row(const float* __restrict z, const float* __restrict y, const float* __restrict gy,
+                              const float* __restrict a, const float* __restrict b, const float* __restrict c0,
+                              float* __restrict dz, int64_t C) {
+  for (int64_t c = 0; c < C; ++c) {
+    const float grad = gy[c];
+    dz[c] = (y[c] > 0.0f ? grad : 0.0f) * a[c] + z[c] * b[c] + c0[c];
+  }
+}
+
 // y = max(0, z * scale + shift), per channel.
 void scale_shift_relu(const float* z, const float* scale, const float* shift, float* y, int64_t rows, int64_t C) {
-  for_rows(rows, C, [&](int64_t r) {
-    const float* zr = z + r * C;
-    float* yr = y + r * C;
-    for (int64_t c = 0; c < C; ++c) yr[c] = std::max(0.0f, zr[c] * scale[c] + shift[c]);
-  });
+  for_rows(rows, C, [&](int64_t r) { scale_shift_relu_row(z + r * C, scale, shift, y + r * C, C); });
 }
 
 Tensor as_rows(const Tensor& t) { return t.contiguous().view({-1, t.size(-1)}); }
@@ -84,17 +122,7 @@ struct BiasBatchNormRelu : torch::autograd::Function<BiasBatchNormRelu> {
     const Tensor pivot = z[0].clone();
     const float* k = pivot.data_ptr<float>();
     std::vector<double> s1, s2;
-    channel_sums(
-        rows, C,
-        [&](int64_t r, float* a, float* b) {
-          const float* zr = zp + r * C;
-          for (int64_t c = 0; c < C; ++c) {
-            const float d = zr[c] - k[c];
-            a[c] += d;
-            b[c] += d * d;
-          }
-        },
-        s1, s2);
+    channel_sums(rows, C, [&](int64_t r, float* a, float* b) { add_moments(zp + r * C, k, a, b, C); }, s1, s2);
 
     Tensor mean = torch::empty({C}, z.options()), invstd = torch::empty({C}, z.options());
     Tensor scale = torch::empty({C}, z.options()), shift = torch::empty({C}, z.options());
@@ -115,6 +143,9 @@ struct BiasBatchNormRelu : torch::autograd::Function<BiasBatchNormRelu> {
       rm[c] = static_cast<float>((1 - momentum) * rm[c] + momentum * (mu + biasp[c]));
       rv[c] = static_cast<float>((1 - momentum) * rv[c] + momentum * var * n / std::max(1.0, n - 1));
     }
+    // Written through raw pointers: mark the running statistics changed (see DerivedTensors).
+    running_mean.unsafeGetTensorImpl()->bump_version();
+    running_var.unsafeGetTensorImpl()->bump_version();
     Tensor y = torch::empty_like(z);
     scale_shift_relu(zp, scalep, shiftp, y.data_ptr<float>(), rows, C);
     ctx->save_for_backward({z, y, mean, invstd, g});
@@ -133,15 +164,7 @@ struct BiasBatchNormRelu : torch::autograd::Function<BiasBatchNormRelu> {
     // Gradient through the ReLU is gy where y > 0; sums of it and of it times (z - mean).
     std::vector<double> sg, sgx;
     channel_sums(
-        rows, C,
-        [&](int64_t r, float* a, float* b) {
-          const float *zr = zp + r * C, *yr = yp + r * C, *gr = gp + r * C;
-          for (int64_t c = 0; c < C; ++c) {
-            const float g = yr[c] > 0.0f ? gr[c] : 0.0f;
-            a[c] += g;
-            b[c] += g * (zr[c] - mp[c]);
-          }
-        },
+        rows, C, [&](int64_t r, float* a, float* b) { add_relu_grad_sums(zp + r * C, yp + r * C, gp + r * C, mp, a, b, C); },
         sg, sgx);
 
     Tensor dgamma = torch::empty({C}, z.options()), dbeta = torch::empty({C}, z.options());
@@ -159,12 +182,71 @@ struct BiasBatchNormRelu : torch::autograd::Function<BiasBatchNormRelu> {
     Tensor dz = torch::empty_like(z);
     float* dp = dz.data_ptr<float>();
     for_rows(rows, C, [&](int64_t r) {
-      const float *zr = zp + r * C, *yr = yp + r * C, *gr = gp + r * C;
-      float* dr = dp + r * C;
-      for (int64_t c = 0; c < C; ++c) dr[c] = (yr[c] > 0.0f ? gr[c] : 0.0f) * a[c] + zr[c] * b[c] + c0[c];
+      batch_norm_relu_grad_row(zp + r * C, yp + r * C, gp + r * C, a.data(), b.data(), c0.data(), dp + r * C, C);
     });
     const Tensor dbias = torch::zeros(ctx->saved_data["bias_shape"].toIntVector(), z.options());
     return {dz.view(grads[0].sizes()), dbias, dgamma, dbeta, Tensor(), Tensor(), Tensor(), Tensor()};
+  }
+};
+
+// ------------------------------------------------------------------ dropout
+
+// A 32-bit integer hash (Wellons' lowbias32): two rounds, keyed by the two halves of the seed,
+// give each call an independent, well-mixed uniform per element, in vectorisable 32-bit arithmetic.
+inline uint32_t hash32(uint32_t x) {
+  x ^= x >> 16;
+  x *= 0x7feb352dU;
+  x ^= x >> 15;
+  x *= 0x846ca68bU;
+  return x ^ (x >> 16);
+}
+
+// out = in * keep(i) * scale, keep(i) true with probability 1 - p.
+[[gnu::target_clones("avx2", "default")]] void dropout_range(const float* __restrict in, float* __restrict out,
+                                                              int64_t begin, int64_t end, uint64_t seed,
+                                                              uint32_t threshold, float scale) {
+  const auto lo = static_cast<uint32_t>(seed), hi = static_cast<uint32_t>(seed >> 32);
+  const auto first = static_cast<uint32_t>(begin);
+  const int count = static_cast<int>(end - begin);
+  const float* __restrict src = in + begin;
+  float* __restrict dst = out + begin;
+  for (int j = 0; j < count; ++j) {
+    const uint32_t u = hash32(hash32((first + static_cast<uint32_t>(j)) ^ lo) + hi) >> 8;  // 24-bit uniform
+    const uint32_t keep = 0u - static_cast<uint32_t>(u < threshold);  // all ones or zero: branch-free
+    dst[j] = std::bit_cast<float>(std::bit_cast<uint32_t>(src[j]) & keep) * scale;
+  }
+}
+
+void apply_dropout_mask(const float* in, float* out, int64_t n, uint64_t seed, double p) {
+  const auto threshold = static_cast<uint32_t>((1.0 - p) * 16777216.0);
+  const auto scale = static_cast<float>(1.0 / (1.0 - p));
+  at::parallel_for(0, n, 32768, [=](int64_t begin, int64_t end) {
+    dropout_range(in, out, begin, end, seed, threshold, scale);
+  });
+}
+
+struct Dropout : torch::autograd::Function<Dropout> {
+  static Tensor forward(AutogradContext* ctx, const Tensor& x_in, double p) {
+    uint64_t seed = 0;
+    {
+      auto generator = at::detail::getDefaultCPUGenerator();
+      std::lock_guard<std::mutex> lock(generator.mutex());
+      seed = at::check_generator<at::CPUGeneratorImpl>(generator)->random64();
+    }
+    const Tensor x = x_in.contiguous();
+    Tensor y = torch::empty_like(x);
+    apply_dropout_mask(x.data_ptr<float>(), y.data_ptr<float>(), x.numel(), seed, p);
+    ctx->saved_data["seed"] = static_cast<int64_t>(seed);
+    ctx->saved_data["p"] = p;
+    return y;
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const Tensor g = grads[0].contiguous();
+    Tensor dx = torch::empty_like(g);
+    apply_dropout_mask(g.data_ptr<float>(), dx.data_ptr<float>(), g.numel(),
+                       static_cast<uint64_t>(ctx->saved_data["seed"].toInt()), ctx->saved_data["p"].toDouble());
+    return {dx, Tensor()};
   }
 };
 
@@ -261,6 +343,12 @@ Tensor bias_batch_norm_relu(const Tensor& z, const Tensor& bias, torch::nn::Batc
   scale_shift_relu(rows.data_ptr<float>(), scale.contiguous().data_ptr<float>(), shift.contiguous().data_ptr<float>(),
                    y.data_ptr<float>(), rows.size(0), rows.size(1));
   return y.view(z.sizes());
+}
+
+Tensor fast_dropout(const Tensor& x, double p, bool training) {
+  if (!training || p == 0.0) return x;
+  if (!x.device().is_cpu() || x.scalar_type() != torch::kFloat) return torch::dropout(x, p, training);
+  return Dropout::apply(x, p);
 }
 
 Tensor high_order_conv(const Tensor& x, const Tensor& x0, const Tensor& mixing, const Tensor& weight, double alpha,

@@ -32,8 +32,9 @@ LinearStageImpl::LinearStageImpl(int64_t size, double p) {
 }
 
 torch::Tensor LinearStageImpl::forward(const torch::Tensor& x) {
-  torch::Tensor y = dropout(linear_batch_norm_relu(w1, batch_norm1, x));
-  y = dropout(linear_batch_norm_relu(w2, batch_norm2, y));
+  const double p = dropout->options.p();
+  torch::Tensor y = fast_dropout(linear_batch_norm_relu(w1, batch_norm1, x), p, is_training());
+  y = fast_dropout(linear_batch_norm_relu(w2, batch_norm2, y), p, is_training());
   return x + y;
 }
 
@@ -58,7 +59,8 @@ double MartinezModel::forward_flops_per_pose() const {
 
 torch::Tensor MartinezModel::forward(const torch::Tensor& poses_2d) {
   const int64_t b = poses_2d.size(0);
-  torch::Tensor y = dropout(linear_batch_norm_relu(w1, batch_norm1, poses_2d.reshape({b, -1})));
+  torch::Tensor y = fast_dropout(linear_batch_norm_relu(w1, batch_norm1, poses_2d.reshape({b, -1})),
+                                 dropout->options.p(), is_training());
   for (auto& stage : stages_) y = stage(y);
   y = w2(y).view({b, -1, 3});
   return torch::cat({torch::zeros({b, 1, 3}, y.options()), y}, 1);

@@ -58,7 +58,7 @@ torch::Tensor SemGraphBlockImpl::forward(const torch::Tensor& x) {
     return sem_graph_product(x, t[0], t[1]).add_(t[2]).relu_();
   }
   torch::Tensor y = bias_batch_norm_relu(conv.product(x), conv.bias, *bn);
-  return dropout ? dropout(y) : y;
+  return dropout ? fast_dropout(y, dropout->options.p(), is_training()) : y;
 }
 
 SemResidualBlockImpl::SemResidualBlockImpl(int64_t dim, const torch::Tensor& adjacency, double p) {

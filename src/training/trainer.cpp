@@ -11,6 +11,7 @@
 #include "hoif/core/error.h"
 #include "hoif/core/progress.h"
 #include "hoif/evaluation/metrics.h"
+#include "hoif/training/optimizer.h"
 #include "hoif/evaluation/predict.h"
 #include "hoif/visualization/plot.h"
 
@@ -83,7 +84,7 @@ TrainOutcome train_model(TrainRun& run) {
     state.lr = o.lr;
     state.baseline_p1 = test.size() ? mean_pose_baseline_p1(train, test) : 0.0;
   }
-  torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(o.lr));
+  FusedAdam optimizer(model->parameters(), torch::optim::AdamOptions(o.lr));
   if (run.resume) {
     restore_optimizer(*run.resume, optimizer);
     restore_rng(*run.resume);
@@ -134,7 +135,7 @@ TrainOutcome train_model(TrainRun& run) {
       const torch::Tensor loss = torch::mse_loss(out, y);
       optimizer.zero_grad();
       loss.backward();
-      if (o.max_norm) torch::nn::utils::clip_grad_norm_(model->parameters(), 1.0);
+      if (o.max_norm) clip_grad_norm(model->parameters(), 1.0);
       optimizer.step();
       const int64_t bs = idx.size(0);
       state.epoch_loss_sum += loss.item<double>() * static_cast<double>(bs);

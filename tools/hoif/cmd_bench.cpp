@@ -8,12 +8,14 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/torch.h>
 
 #include "commands.h"
 #include "hoif/core/atomic_file.h"
 #include "hoif/core/error.h"
 #include "hoif/evaluation/predict.h"
+#include "hoif/training/optimizer.h"
 #include "hoif/training/recipe.h"
 #include "runtime.h"
 
@@ -24,7 +26,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct BenchFlags {
-  std::string model = "all", json, data;
+  std::string model = "all", json, data, profile;
   int threads = 0;
   double seconds = 3.0;
   bool full_eval = false;
@@ -60,7 +62,8 @@ double gemm_gflops(double seconds) {
   return rate(seconds, [&] { torch::mm_out(c, a, b); }) * per_call / 1e9;
 }
 
-nlohmann::ordered_json bench_model(const std::string& name, double seconds, double peak_gflops) {
+nlohmann::ordered_json bench_model(const std::string& name, double seconds, double peak_gflops,
+                                   const std::string& profile) {
   const TrainOptions o = TrainOptions::recipe(name);
   torch::manual_seed(0);
   auto model = make_lifter(o.model);
@@ -68,17 +71,21 @@ nlohmann::ordered_json bench_model(const std::string& name, double seconds, doub
   const double flops = model->forward_flops_per_pose();
 
   // Training: the recipe's batch, optimizer step and clipping included.
-  torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(o.lr));
+  FusedAdam adam(model->parameters(), torch::optim::AdamOptions(o.lr));
   const torch::Tensor x = torch::randn({o.batch_size, J, 2}) * 0.5, y = torch::randn({o.batch_size, J, 3}) * 0.2;
   model->train();
+  // With --profile, LibTorch's profiler records the training steps as a Chrome trace.
+  std::unique_ptr<torch::autograd::profiler::RecordProfile> profiler;
+  if (!profile.empty()) profiler = std::make_unique<torch::autograd::profiler::RecordProfile>(profile);
   const double train_steps = rate(seconds, [&] {
     torch::Tensor out = model->forward(x);
     const torch::Tensor loss = torch::mse_loss(model->predicts_root() ? out : out.slice(1, 1), model->predicts_root() ? y : y.slice(1, 1));
     adam.zero_grad();
     loss.backward();
-    torch::nn::utils::clip_grad_norm_(model->parameters(), 1.0);
+    clip_grad_norm(model->parameters(), 1.0);
     adam.step();
   });
+  profiler.reset();
   const double train_pps = train_steps * static_cast<double>(o.batch_size);
 
   // Inference: eval mode, no autograd, batch 1024.
@@ -121,6 +128,7 @@ void run(const BenchFlags& f) {
   const int threads = setup_threads(f.threads);
   std::vector<std::string> models = f.model == "all" ? model_names() : std::vector<std::string>{f.model};
   for (const auto& m : models) TrainOptions::recipe(m);  // unknown names fail here, before any work
+  if (!f.profile.empty() && models.size() != 1) throw Error("bench: --profile needs a single --model");
 
   nlohmann::ordered_json report;
   report["threads"] = threads;
@@ -130,7 +138,7 @@ void run(const BenchFlags& f) {
   fmt::print("{:<16} {:>9} {:>12} {:>12} {:>9} {:>9} {:>10} {:>10} {:>8}\n", "model", "MFLOP/pose", "train pose/s",
              "infer pose/s", "p50 ms", "p99 ms", "train eff", "infer eff", "RSS MB");
   for (const auto& m : models) {
-    const auto j = bench_model(m, f.seconds, peak);
+    const auto j = bench_model(m, f.seconds, peak, f.profile);
     report["models"][m] = j;
     fmt::print("{:<16} {:>9.2f} {:>12.0f} {:>12.0f} {:>9.3f} {:>9.3f} {:>9.0f}% {:>9.0f}% {:>8.0f}\n", m,
                j["forward_mflop_per_pose"].get<double>(), j["train_poses_per_s"].get<double>(),
@@ -170,6 +178,7 @@ void register_bench(CLI::App& app) {
   cmd->add_option("--threads", f->threads, "CPU threads (0: every core)")->capture_default_str();
   cmd->add_option("--seconds", f->seconds, "Time per measurement")->capture_default_str();
   cmd->add_option("--data", f->data, "Also time loading this data and building the training and test sets");
+  cmd->add_option("--profile", f->profile, "Record the training steps of one model as a Chrome trace here");
   cmd->add_flag("--full-eval", f->full_eval, "With --data: also time a full test-set evaluation per model");
   cmd->callback([f] { run(*f); });
 }

@@ -20,6 +20,12 @@ torch::Tensor bias_batch_norm_relu(const torch::Tensor& z, const torch::Tensor& 
 // what inference folds into the preceding weights.
 std::pair<torch::Tensor, torch::Tensor> folded_batch_norm(const torch::Tensor& bias, torch::nn::BatchNorm1dImpl& bn);
 
+// Inverted dropout (zero with probability p, scale the rest by 1 / (1 - p)) drawing its mask from
+// a counter-based hash of one seed taken from LibTorch's generator: the mask costs a few
+// instructions per element instead of a generator call, and backward recomputes it instead of
+// storing it. Identity when not training or p = 0.
+torch::Tensor fast_dropout(const torch::Tensor& x, double p, bool training);
+
 // The high-order graph convolution without its bias: for k = 0..3,
 //   H_k = (1 - alpha) M_k X + alpha X0,   out_k = H_k (beta W_k),
 // concatenated over channels (J, B, 4 Cout) or summed (J, B, Cout).

@@ -1,0 +1,83 @@
+// Micro-benchmarks of the fused kernels against the plain LibTorch operations they replace, at
+// the shapes of a training step (ratios: compare the pairs in one run).
+//   build/bench_kernels [--benchmark_filter=Adam]
+#include <benchmark/benchmark.h>
+#include <torch/torch.h>
+
+#include "hoif/models/fused.h"
+#include "hoif/training/optimizer.h"
+
+namespace {
+
+// rows x channels of a layer: Martinez (64 x 1024), HOIF-Net hidden (16 joints x 256 x 256).
+void shapes(benchmark::internal::Benchmark* b) { b->Args({64, 1024})->Args({4096, 256}); }
+
+void BM_BatchNormRelu_Torch(benchmark::State& state) {
+  torch::nn::BatchNorm1d bn(state.range(1));
+  const torch::Tensor z = torch::randn({state.range(0), state.range(1)}, torch::requires_grad());
+  const torch::Tensor bias = torch::zeros({state.range(1)}, torch::requires_grad());
+  for (auto _ : state) torch::relu(bn(z + bias)).sum().backward();
+  state.SetItemsProcessed(state.iterations() * z.numel());
+}
+BENCHMARK(BM_BatchNormRelu_Torch)->Apply(shapes);
+
+void BM_BatchNormRelu_Fused(benchmark::State& state) {
+  torch::nn::BatchNorm1d bn(state.range(1));
+  const torch::Tensor z = torch::randn({state.range(0), state.range(1)}, torch::requires_grad());
+  const torch::Tensor bias = torch::zeros({state.range(1)}, torch::requires_grad());
+  for (auto _ : state) hoif::bias_batch_norm_relu(z, bias, *bn).sum().backward();
+  state.SetItemsProcessed(state.iterations() * z.numel());
+}
+BENCHMARK(BM_BatchNormRelu_Fused)->Apply(shapes);
+
+void BM_Dropout_Torch(benchmark::State& state) {
+  const torch::Tensor x = torch::randn({state.range(0), state.range(1)}, torch::requires_grad());
+  for (auto _ : state) torch::dropout(x, 0.5, true).sum().backward();
+  state.SetItemsProcessed(state.iterations() * x.numel());
+}
+BENCHMARK(BM_Dropout_Torch)->Apply(shapes);
+
+void BM_Dropout_Fused(benchmark::State& state) {
+  const torch::Tensor x = torch::randn({state.range(0), state.range(1)}, torch::requires_grad());
+  for (auto _ : state) hoif::fast_dropout(x, 0.5, true).sum().backward();
+  state.SetItemsProcessed(state.iterations() * x.numel());
+}
+BENCHMARK(BM_Dropout_Fused)->Apply(shapes);
+
+// Adam with gradient clipping over the Martinez baseline's parameter shapes (4.3M values).
+std::vector<torch::Tensor> martinez_like_parameters() {
+  std::vector<torch::Tensor> ps;
+  for (int i = 0; i < 4; ++i) ps.push_back(torch::randn({1024, 1024}, torch::requires_grad()));
+  for (int i = 0; i < 18; ++i) ps.push_back(torch::randn({1024}, torch::requires_grad()));
+  for (auto& p : ps) p.mutable_grad() = torch::randn_like(p);
+  return ps;
+}
+
+void BM_AdamStep_Torch(benchmark::State& state) {
+  auto ps = martinez_like_parameters();
+  torch::optim::Adam adam(ps, torch::optim::AdamOptions(1e-3));
+  for (auto _ : state) {
+    torch::nn::utils::clip_grad_norm_(ps, 1.0);
+    adam.step();
+  }
+}
+BENCHMARK(BM_AdamStep_Torch);
+
+void BM_AdamStep_Fused(benchmark::State& state) {
+  auto ps = martinez_like_parameters();
+  hoif::FusedAdam adam(ps, torch::optim::AdamOptions(1e-3));
+  for (auto _ : state) {
+    hoif::clip_grad_norm(ps, 1.0);
+    adam.step();
+  }
+}
+BENCHMARK(BM_AdamStep_Fused);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  torch::set_num_threads(2);
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  return 0;
+}

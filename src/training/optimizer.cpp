@@ -1,0 +1,126 @@
+#include "hoif/training/optimizer.h"
+
+#include <ATen/Parallel.h>
+#include <c10/util/string_utils.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace hoif {
+
+namespace {
+
+bool fusable(const torch::Tensor& t) {
+  return t.device().is_cpu() && t.scalar_type() == torch::kFloat && t.is_contiguous();
+}
+
+constexpr int64_t kGrain = 32768;
+
+// One pass of Adam over [begin, end): the moments, then the step.
+[[gnu::target_clones("avx2", "default")]] void adam_range(float* __restrict p, float* __restrict m,
+                                                           float* __restrict v, const float* __restrict grad,
+                                                           int64_t begin, int64_t end, float beta1, float beta2,
+                                                           float one_minus_beta1, float one_minus_beta2, float decay,
+                                                           float inv_sqrt_bc2, float eps, float step_size) {
+  for (int64_t i = begin; i < end; ++i) {
+    const float g = grad[i] + decay * p[i];
+    const float mi = m[i] * beta1 + one_minus_beta1 * g;
+    const float vi = v[i] * beta2 + one_minus_beta2 * g * g;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] -= step_size * mi / (std::sqrt(vi) * inv_sqrt_bc2 + eps);
+  }
+}
+
+}  // namespace
+
+torch::Tensor FusedAdam::step(LossClosure closure) {
+  torch::NoGradGuard no_grad;
+  torch::Tensor loss;
+  if (closure) {
+    at::AutoGradMode enable_grad(true);
+    loss = closure();
+  }
+  for (auto& group : param_groups_) {
+    const auto& o = static_cast<const torch::optim::AdamOptions&>(group.options());
+    TORCH_CHECK(!o.amsgrad(), "FusedAdam: AMSGrad is not supported");
+    const auto [beta1, beta2] = o.betas();
+    for (auto& p : group.params()) {
+      if (!p.grad().defined()) continue;
+      // The state under torch::optim::Adam's key and layout, so checkpoints interchange.
+      const std::string key = c10::guts::to_string(p.unsafeGetTensorImpl());
+      auto it = state_.find(key);
+      if (it == state_.end()) {
+        auto s = std::make_unique<torch::optim::AdamParamState>();
+        s->step(0);
+        s->exp_avg(torch::zeros_like(p, torch::MemoryFormat::Preserve));
+        s->exp_avg_sq(torch::zeros_like(p, torch::MemoryFormat::Preserve));
+        it = state_.emplace(key, std::move(s)).first;
+      }
+      auto& s = static_cast<torch::optim::AdamParamState&>(*it->second);
+      s.step(s.step() + 1);
+      const double bc1 = 1 - std::pow(beta1, static_cast<double>(s.step()));
+      const double bc2 = 1 - std::pow(beta2, static_cast<double>(s.step()));
+      const double step_size = o.lr() / bc1, inv_sqrt_bc2 = 1.0 / std::sqrt(bc2), eps = o.eps(),
+                   decay = o.weight_decay();
+      torch::Tensor grad = p.grad(), m = s.exp_avg(), v = s.exp_avg_sq();
+      if (!(fusable(p) && fusable(grad) && fusable(m) && fusable(v))) {
+        // Any other device or layout: torch::optim::Adam's sequence of operations.
+        if (decay != 0) grad = grad.add(p, decay);
+        m.mul_(beta1).add_(grad, 1 - beta1);
+        v.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
+        p.addcdiv_(m, (v.sqrt() * inv_sqrt_bc2).add_(eps), -step_size);
+        continue;
+      }
+      float *pp = p.data_ptr<float>(), *mp = m.data_ptr<float>(), *vp = v.data_ptr<float>();
+      const float* gp = grad.data_ptr<float>();
+      const auto b1 = static_cast<float>(beta1), b2 = static_cast<float>(beta2), c1 = static_cast<float>(1 - beta1),
+                 c2 = static_cast<float>(1 - beta2), wd = static_cast<float>(decay),
+                 rs = static_cast<float>(inv_sqrt_bc2), ep = static_cast<float>(eps),
+                 lr = static_cast<float>(step_size);
+      at::parallel_for(0, p.numel(), kGrain, [=](int64_t begin, int64_t end) {
+        adam_range(pp, mp, vp, gp, begin, end, b1, b2, c1, c2, wd, rs, ep, lr);
+      });
+      // Written through raw pointers: tell whoever caches derived tensors that p changed.
+      for (auto* t : {&p, &m, &v}) t->unsafeGetTensorImpl()->bump_version();
+    }
+  }
+  return loss;
+}
+
+double clip_grad_norm(const std::vector<torch::Tensor>& parameters, double max_norm) {
+  torch::NoGradGuard no_grad;
+  double squares = 0.0;
+  std::vector<torch::Tensor> grads;
+  for (const auto& p : parameters) {
+    if (!p.grad().defined()) continue;
+    const torch::Tensor& g = p.grad();
+    grads.push_back(g);
+    if (!fusable(g)) {
+      squares += g.pow(2).sum().item<double>();
+      continue;
+    }
+    const float* gp = g.data_ptr<float>();
+    squares += at::parallel_reduce(
+        0, g.numel(), kGrain, 0.0,
+        [gp](int64_t begin, int64_t end, double acc) {
+          // Float sums over blocks of 4096, carried in double.
+          for (int64_t b = begin; b < end; b += 4096) {
+            const float* __restrict g = gp;
+            float block = 0.0f;
+            for (int64_t i = b; i < std::min(end, b + 4096); ++i) block += g[i] * g[i];
+            acc += block;
+          }
+          return acc;
+        },
+        std::plus<double>());
+  }
+  const double norm = std::sqrt(squares);
+  const double coefficient = max_norm / (norm + 1e-6);
+  if (coefficient < 1.0)
+    for (auto& g : grads) g.mul_(coefficient);
+  return norm;
+}
+
+}  // namespace hoif

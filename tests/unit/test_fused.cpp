@@ -1,0 +1,147 @@
+// The fused kernels against the plain LibTorch operations they replace (independent reference
+// implementations), and the folded inference path against the autograd path.
+#include <gtest/gtest.h>
+
+#include <torch/torch.h>
+
+#include "hoif/models/fused.h"
+#include "hoif/models/lifter.h"
+#include "hoif/training/optimizer.h"
+
+using namespace hoif;
+
+namespace {
+
+double max_diff(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<double>(); }
+
+}  // namespace
+
+TEST(BiasBatchNormRelu, TrainingMatchesBatchNorm1dForwardBackwardAndRunningStatistics) {
+  torch::manual_seed(1);
+  for (const auto& shape : std::vector<std::vector<int64_t>>{{64, 1024}, {16, 37, 24}}) {
+    const int64_t C = shape.back();
+    torch::nn::BatchNorm1d ours(C), reference(C);
+    {
+      torch::NoGradGuard no_grad;
+      for (auto* bn : {&ours, &reference}) {
+        (*bn)->weight.copy_(torch::linspace(0.5, 1.5, C));
+        (*bn)->bias.copy_(torch::linspace(-0.2, 0.2, C));
+      }
+    }
+    // Offset values: the single-pass moments must stay accurate when |mean| >> std.
+    const torch::Tensor z = (torch::randn(shape) * 0.3 + 5.0).requires_grad_();
+    const torch::Tensor bias = torch::randn({C}).requires_grad_();
+    const torch::Tensor upstream = torch::randn(shape);
+
+    const torch::Tensor y = bias_batch_norm_relu(z, bias, *ours);
+    (y * upstream).sum().backward();
+    const torch::Tensor gz = z.grad().clone(), gbias = bias.grad().clone();
+    z.mutable_grad().reset();
+    bias.mutable_grad().reset();
+    const torch::Tensor y_ref =
+        torch::relu(reference(torch::add(z, bias).reshape({-1, C}))).view(shape);
+    (y_ref * upstream).sum().backward();
+
+    EXPECT_LT(max_diff(y, y_ref), 1e-4);
+    EXPECT_LT(max_diff(gz, z.grad()), 1e-4);
+    EXPECT_EQ(gbias.abs().max().item<float>(), 0.0f);  // BatchNorm removes the bias exactly
+    EXPECT_LT(max_diff(ours->weight.grad(), reference->weight.grad()), 1e-3);
+    EXPECT_LT(max_diff(ours->bias.grad(), reference->bias.grad()), 1e-3);
+    EXPECT_LT(max_diff(ours->running_mean, reference->running_mean), 1e-5);
+    EXPECT_LT(max_diff(ours->running_var, reference->running_var), 1e-5);
+    EXPECT_EQ(ours->num_batches_tracked.item<int64_t>(), 1);
+  }
+}
+
+TEST(BiasBatchNormRelu, EvalUsesTheRunningStatistics) {
+  torch::nn::BatchNorm1d bn(3);
+  bn->eval();
+  {
+    torch::NoGradGuard no_grad;
+    bn->running_mean.copy_(torch::tensor({1.0f, 0.0f, -1.0f}));
+    bn->running_var.copy_(torch::tensor({4.0f, 1.0f, 0.25f}));
+  }
+  torch::NoGradGuard no_grad;
+  const torch::Tensor z = torch::tensor({{3.0f, -1.0f, 0.0f}});
+  const torch::Tensor y = bias_batch_norm_relu(z, torch::zeros({3}), *bn);
+  // (3 - 1) / 2 = 1, relu(-1) = 0, (0 + 1) / 0.5 = 2 (eps 1e-5 aside).
+  EXPECT_NEAR(y[0][0].item<float>(), 1.0f, 1e-4);
+  EXPECT_EQ(y[0][1].item<float>(), 0.0f);
+  EXPECT_NEAR(y[0][2].item<float>(), 2.0f, 1e-3);
+}
+
+TEST(FastDropout, KeepsTheRightFractionScalesAndBackpropagatesTheSameMask) {
+  torch::manual_seed(3);
+  const torch::Tensor x = torch::ones({256, 1024}).requires_grad_();
+  const torch::Tensor y = fast_dropout(x, 0.5, true);
+  const double kept = (y > 0).to(torch::kDouble).mean().item<double>();
+  EXPECT_NEAR(kept, 0.5, 0.005);  // 262144 draws: the standard deviation is 0.001
+  EXPECT_TRUE(torch::all((y == 0) | (y == 2.0)).item<bool>());
+  y.sum().backward();
+  EXPECT_TRUE(torch::equal(x.grad(), y.detach()));
+  // A second call draws a different mask; a different rate keeps a different fraction.
+  EXPECT_FALSE(torch::equal(fast_dropout(x, 0.5, true), y));
+  EXPECT_NEAR((fast_dropout(x, 0.2, true) > 0).to(torch::kDouble).mean().item<double>(), 0.8, 0.005);
+  EXPECT_TRUE(torch::equal(fast_dropout(x, 0.5, false), x));
+}
+
+TEST(FusedAdam, StepsLikeTorchAdamAndClipsLikeClipGradNorm) {
+  torch::manual_seed(4);
+  std::vector<torch::Tensor> ours, reference;
+  for (const auto& shape : std::vector<std::vector<int64_t>>{{300, 200}, {7}}) {
+    const torch::Tensor p = torch::randn(shape);
+    ours.push_back(p.clone().requires_grad_());
+    reference.push_back(p.clone().requires_grad_());
+  }
+  FusedAdam fused(ours, torch::optim::AdamOptions(1e-2));
+  torch::optim::Adam adam(reference, torch::optim::AdamOptions(1e-2));
+  for (int step = 0; step < 5; ++step) {
+    for (size_t i = 0; i < ours.size(); ++i) {
+      const torch::Tensor g = torch::randn(ours[i].sizes()) * (step + 1);
+      ours[i].mutable_grad() = g.clone();
+      reference[i].mutable_grad() = g.clone();
+    }
+    const double norm = clip_grad_norm(ours, 1.0);
+    const double norm_ref = torch::nn::utils::clip_grad_norm_(reference, 1.0);
+    EXPECT_NEAR(norm, norm_ref, 1e-4 * norm_ref);
+    for (size_t i = 0; i < ours.size(); ++i) EXPECT_LT(max_diff(ours[i].grad(), reference[i].grad()), 1e-6);
+    fused.step();
+    adam.step();
+  }
+  for (size_t i = 0; i < ours.size(); ++i) EXPECT_LT(max_diff(ours[i], reference[i]), 1e-5);
+}
+
+class FoldedInference : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(FoldedInference, MatchesTheAutogradPathBeforeAndAfterTraining) {
+  torch::manual_seed(5);
+  ModelConfig c;
+  c.name = GetParam();
+  c.hid_dim = 16;
+  c.num_layers = 2;
+  auto model = make_lifter(c);
+  const torch::Tensor x = torch::randn({8, 16, 2}) * 0.5;
+  FusedAdam adam(model->parameters(), torch::optim::AdamOptions(1e-2));
+  for (int round = 0; round < 2; ++round) {
+    model->eval();
+    torch::Tensor folded, reference;
+    {
+      torch::NoGradGuard no_grad;  // the folded path
+      folded = model->forward(x);
+    }
+    reference = model->forward(x).detach();  // grad mode on: the unfolded path
+    EXPECT_LT(max_diff(folded, reference), 1e-4) << "round " << round;
+    // A training step changes the weights and the running statistics: the folded cache must follow.
+    model->train();
+    torch::mse_loss(model->forward(x), torch::zeros({8, 16, 3})).backward();
+    adam.step();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, FoldedInference,
+                         ::testing::Values("martinez", "semgcn", "semgcn-nonlocal", "hgcn", "hoif"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           std::replace(n.begin(), n.end(), '-', '_');
+                           return n;
+                         });
