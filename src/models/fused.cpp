@@ -252,68 +252,164 @@ struct Dropout : torch::autograd::Function<Dropout> {
 
 // ------------------------------------------------------------------ high-order convolution
 
-// H (4, J*B, Cin) with H_k = (1 - alpha) M_k X + alpha X0: one GEMM for the four orders on the
-// joint-major view, then one pass for the residual.
-Tensor mix_orders(const Tensor& x, const Tensor& x0, const Tensor& mixing, double alpha) {
-  const int64_t J = x.size(0), rest = x.numel() / J, cin = x.size(-1);
-  const Tensor scaled = alpha == 0.0 ? mixing : mixing * (1.0 - alpha);
-  Tensor h = torch::mm(scaled, x.contiguous().view({J, rest})).view({4, J, rest});
-  if (alpha != 0.0) h.add_(x0.contiguous().view({1, J, rest}), alpha);
-  return h.view({4, J * rest / cin, cin});
+// The convolution is evaluated as out_k = (1 - alpha) M_k (X W_k) + alpha X0 W_k: the channel
+// GEMMs of all four orders are one (J*B, Cin) x (Cin, 4 Cout) product, and the J x J mixing is
+// applied to its narrow output by the kernel below, fused with the residual, bias and ReLU. No
+// mixed copy of the (wide) input is ever materialised.
+
+// A (J, B, K, O) or, with k-stride 0, (J, B, O) joint-major operand of the mixing kernel.
+struct OrderOperand {
+  const float* data;
+  int64_t k_stride;  // O: one slice per order; 0: the same slice for every order (or their sum)
+};
+
+// acc[0..n) += c * src[0..n)
+[[gnu::noinline, gnu::target_clones("avx2", "default")]] void axpy(float c, const float* __restrict src,
+                                                                   float* __restrict acc, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) acc[i] += c * src[i];
 }
 
-// out_k = H_k W_k (+ bias_k), each GEMM writing straight into its channel block.
-Tensor order_products(const Tensor& h, const Tensor& w, const Tensor& bias, bool sum_orders) {
-  const int64_t rows = h.size(1), cout = w.size(2);
-  if (sum_orders) {
-    Tensor out = bias.defined() ? torch::addmm(bias, h[0], w[0]) : torch::mm(h[0], w[0]);
-    for (int k = 1; k < 4; ++k) out.addmm_(h[k], w[k]);
-    return out;
-  }
-  Tensor out = torch::empty({rows, 4 * cout}, h.options());
-  for (int k = 0; k < 4; ++k) {
-    Tensor block = out.narrow(1, k * cout, cout);
-    if (bias.defined())
-      torch::addmm_out(block, bias.narrow(0, k * cout, cout), h[k], w[k]);
-    else
-      torch::mm_out(block, h[k], w[k]);
-  }
+[[gnu::noinline, gnu::target_clones("avx2", "default")]] float dot(const float* __restrict a,
+                                                                   const float* __restrict b, int64_t n) {
+  float s = 0.0f;
+  for (int64_t i = 0; i < n; ++i) s += a[i] * b[i];
+  return s;
+}
+
+// out[j, b, k] = scale * sum_i C_k[j, i] in[i, b, k] (+ q_scale q[j, b, k]) (+ bias_k) (ReLU),
+// C_k = M_k, or M_k transposed for the backward pass; k-slices of O channels. With out.k_stride
+// 0 the orders are summed into one slice.
+void mix_joints_kernel(const Tensor& mixing, bool transposed, float scale, OrderOperand in, float* out,
+                       int64_t out_k_stride, OrderOperand q, float q_scale, const float* bias, bool relu, int64_t J,
+                       int64_t B, int64_t O) {
+  constexpr int64_t K = 4;
+  const Tensor m = (transposed ? mixing.view({K, J, J}).transpose(1, 2) : mixing.view({K, J, J})).contiguous();
+  const float* mp = m.data_ptr<float>();
+  // For each output joint, the source joints with any non-zero coefficient.
+  std::vector<std::vector<int64_t>> sources(static_cast<size_t>(J));
+  for (int64_t j = 0; j < J; ++j)
+    for (int64_t i = 0; i < J; ++i)
+      for (int64_t k = 0; k < K; ++k)
+        if (mp[(k * J + j) * J + i] != 0.0f) {
+          sources[static_cast<size_t>(j)].push_back(i);
+          break;
+        }
+  const int64_t in_row = in.k_stride ? K * O : O, out_row = out_k_stride ? K * O : O, q_row = q.k_stride ? K * O : O;
+  at::parallel_for(0, J * B, std::max<int64_t>(1, 16384 / (K * O * J)), [&](int64_t begin, int64_t end) {
+    std::vector<float> acc(static_cast<size_t>(out_row));
+    for (int64_t r = begin; r < end; ++r) {
+      const int64_t j = r / B, b = r % B;
+      if (bias)
+        std::copy(bias, bias + out_row, acc.begin());
+      else
+        std::fill(acc.begin(), acc.end(), 0.0f);
+      if (q.data) axpy(q_scale, q.data + r * q_row, acc.data(), out_row);  // q has the output's layout
+      for (const int64_t i : sources[static_cast<size_t>(j)]) {
+        const float* src = in.data + (i * B + b) * in_row;
+        for (int64_t k = 0; k < K; ++k) {
+          const float c = mp[(k * J + j) * J + i];
+          if (c != 0.0f) axpy(scale * c, src + k * in.k_stride, acc.data() + k * out_k_stride, O);
+        }
+      }
+      float* dst = out + r * out_row;
+      if (relu)
+        for (int64_t c = 0; c < out_row; ++c) dst[c] = std::max(0.0f, acc[static_cast<size_t>(c)]);
+      else
+        std::copy(acc.begin(), acc.end(), dst);
+    }
+  });
+}
+
+// grad_M_k[j, i] = scale * sum_{b, o} g[j, b, k, o] p[i, b, k, o], only where M_k is non-zero
+// (elsewhere the softmax passes no gradient) and for k >= 1 (M_0 = I is constant).
+Tensor mixing_gradient(const Tensor& mixing, float scale, OrderOperand g, const float* p, int64_t J, int64_t B,
+                       int64_t O) {
+  constexpr int64_t K = 4;
+  const Tensor m = mixing.contiguous();
+  const float* mp = m.data_ptr<float>();
+  std::vector<int64_t> entries;  // (k * J + j) * J + i
+  for (int64_t e = J * J; e < K * J * J; ++e)
+    if (mp[e] != 0.0f) entries.push_back(e);
+  const auto threads = static_cast<size_t>(at::get_num_threads());
+  std::vector<double> partial(threads * entries.size(), 0.0);
+  const int64_t g_row = g.k_stride ? K * O : O;
+  at::parallel_for(0, B, 16, [&](int64_t begin, int64_t end) {
+    double* acc = &partial[static_cast<size_t>(at::get_thread_num()) * entries.size()];
+    for (int64_t b = begin; b < end; ++b)
+      for (size_t n = 0; n < entries.size(); ++n) {
+        const int64_t e = entries[n], k = e / (J * J), j = (e / J) % J, i = e % J;
+        acc[n] += dot(g.data + (j * B + b) * g_row + k * g.k_stride, p + (i * B + b) * K * O + k * O, O);
+      }
+  });
+  Tensor out = torch::zeros({K * J, J}, mixing.options());
+  float* op = out.data_ptr<float>();
+  for (size_t t = 0; t < threads; ++t)
+    for (size_t n = 0; n < entries.size(); ++n) op[entries[n]] += static_cast<float>(scale * partial[t * entries.size() + n]);
   return out;
+}
+
+// The forward computation shared by training and inference. Returns out (J, B, ·) and P = X W.
+std::pair<Tensor, Tensor> high_order_forward(const Tensor& x, const Tensor& x0, const Tensor& mixing,
+                                             const Tensor& w_all, const Tensor& bias, double alpha, bool sum_orders,
+                                             bool relu) {
+  const int64_t J = x.size(0), B = x.size(1), cin = x.size(2), O = w_all.size(1) / 4;
+  const Tensor p = torch::mm(x.contiguous().view({J * B, cin}), w_all);  // (J*B, 4 O)
+  // X0 W summed over the orders when they are summed: one narrow GEMM instead of four.
+  const Tensor q = alpha == 0.0 ? Tensor()
+                                : torch::mm(x0.contiguous().view({J * B, cin}),
+                                            sum_orders ? w_all.view({cin, 4, O}).sum(1) : w_all);
+  Tensor out = torch::empty({J, B, sum_orders ? O : 4 * O}, x.options());
+  const Tensor b = bias.defined() ? bias.contiguous() : Tensor();
+  mix_joints_kernel(mixing, false, static_cast<float>(1.0 - alpha), {p.data_ptr<float>(), O}, out.data_ptr<float>(),
+                    sum_orders ? 0 : O, {q.defined() ? q.data_ptr<float>() : nullptr, sum_orders ? 0 : O},
+                    static_cast<float>(alpha), b.defined() ? b.data_ptr<float>() : nullptr, relu, J, B, O);
+  return {out, p};
 }
 
 struct HighOrderConv : torch::autograd::Function<HighOrderConv> {
   static Tensor forward(AutogradContext* ctx, const Tensor& x, const Tensor& x0, const Tensor& mixing,
                         const Tensor& weight, double alpha, double beta, bool sum_orders) {
-    const Tensor w = beta == 1.0 ? weight : weight * beta;
-    const Tensor h = mix_orders(x, x0, mixing, alpha);
-    const Tensor out = order_products(h, w, Tensor(), sum_orders);
-    ctx->save_for_backward({x, h, mixing, w});
+    const Tensor w_all = orders_side_by_side(beta == 1.0 ? weight : weight * beta);
+    auto [out, p] = high_order_forward(x, x0, mixing, w_all, Tensor(), alpha, sum_orders, false);
+    ctx->save_for_backward({x, x0, mixing, w_all, p});
     ctx->saved_data["alpha"] = alpha;
     ctx->saved_data["beta"] = beta;
     ctx->saved_data["sum_orders"] = sum_orders;
-    return out.view({x.size(0), x.size(1), -1});
+    return out;
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const auto saved = ctx->get_saved_variables();
-    const Tensor &x = saved[0], &h = saved[1], &mixing = saved[2], &w = saved[3];
+    const Tensor &x = saved[0], &x0 = saved[1], &mixing = saved[2], &w_all = saved[3], &p = saved[4];
     const double alpha = ctx->saved_data["alpha"].toDouble(), beta = ctx->saved_data["beta"].toDouble();
     const bool sum_orders = ctx->saved_data["sum_orders"].toBool();
-    const int64_t J = x.size(0), rest = x.numel() / J, rows = h.size(1), cin = h.size(2), cout = w.size(2);
-    const Tensor gz = grads[0].contiguous().view({rows, -1});
+    const int64_t J = x.size(0), B = x.size(1), cin = x.size(2), O = w_all.size(1) / 4;
+    const Tensor gz = grads[0].contiguous();  // (J, B, 4 O) or (J, B, O)
+    const int64_t gz_k = sum_orders ? 0 : O;
 
-    Tensor gh = torch::empty({4, rows, cin}, gz.options()), gw = torch::empty_like(w);
-    for (int k = 0; k < 4; ++k) {
-      const Tensor gk = sum_orders ? gz : gz.narrow(1, k * cout, cout);
-      Tensor ghk = gh[k], gwk = gw[k];
-      torch::mm_out(ghk, gk, w[k].t());
-      torch::mm_out(gwk, h[k].t(), gk);
+    // Gradient of P = X W: the transposed mixing applied to the output gradient.
+    Tensor gp = torch::empty({J * B, 4 * O}, gz.options());
+    mix_joints_kernel(mixing, true, static_cast<float>(1.0 - alpha), {gz.data_ptr<float>(), gz_k}, gp.data_ptr<float>(),
+                      O, {nullptr, 0}, 0.0f, nullptr, false, J, B, O);
+    const Tensor xv = x.view({J * B, cin});
+    const Tensor gx = torch::mm(gp, w_all.t()).view(x.sizes());
+    Tensor gw_all = torch::mm(xv.t(), gp);  // (Cin, 4 O)
+    Tensor gx0;
+    if (alpha != 0.0) {
+      // Q = X0 W (summed over orders when the output sums them).
+      const Tensor gq = gz.view({J * B, -1});
+      const Tensor x0v = x0.view({J * B, cin});
+      if (sum_orders) {
+        gx0 = torch::mm(gq, w_all.view({cin, 4, O}).sum(1).t()).mul_(alpha).view(x.sizes());
+        gw_all.view({cin, 4, O}).add_(torch::mm(x0v.t(), gq).mul_(alpha).unsqueeze(1));
+      } else {
+        gx0 = torch::mm(gq, w_all.t()).mul_(alpha).view(x.sizes());
+        gw_all.addmm_(x0v.t(), gq, 1.0, alpha);
+      }
     }
-    if (beta != 1.0) gw.mul_(beta);
-    const Tensor ghv = gh.view({4 * J, rest});
-    const Tensor gx = torch::mm(mixing.t(), ghv).mul_(1.0 - alpha).view(x.sizes());
-    const Tensor gx0 = alpha == 0.0 ? Tensor() : gh.sum(0).mul_(alpha).view(x.sizes());
-    const Tensor gmix = ctx->needs_input_grad(2) ? torch::mm(ghv, x.contiguous().view({J, rest}).t()).mul_(1.0 - alpha)
+    const Tensor gw = gw_all.view({cin, 4, O}).permute({1, 0, 2}).mul(beta);
+    const Tensor gmix = ctx->needs_input_grad(2) ? mixing_gradient(mixing, static_cast<float>(1.0 - alpha),
+                                                                   {gz.data_ptr<float>(), gz_k}, p.data_ptr<float>(), J, B, O)
                                                  : Tensor();
     return {gx, gx0, gmix, gw, Tensor(), Tensor(), Tensor()};
   }
@@ -360,9 +456,10 @@ Tensor high_order_conv(const Tensor& x, const Tensor& x0, const Tensor& mixing, 
 
 Tensor high_order_conv_folded(const Tensor& x, const Tensor& x0, const Tensor& mixing, const Tensor& weight,
                               const Tensor& bias, double alpha, bool sum_orders, bool relu) {
-  Tensor out = order_products(mix_orders(x, x0, mixing, alpha), weight, bias, sum_orders);
-  if (relu) out.relu_();
-  return out.view({x.size(0), x.size(1), -1});
+  return high_order_forward(x, x0, mixing, weight, bias, alpha, sum_orders, relu).first;
 }
+
+// One GEMM then computes X W_k for all k.
+Tensor orders_side_by_side(const Tensor& w) { return w.permute({1, 0, 2}).reshape({w.size(1), -1}); }
 
 }  // namespace hoif

@@ -37,7 +37,7 @@ torch::Tensor HighOrderGraphConvImpl::product(const torch::Tensor& x, const std:
 torch::Tensor HighOrderGraphConvImpl::forward(const torch::Tensor& x, const std::optional<torch::Tensor>& x0) {
   if (!inference_pass(*this)) return product(x, x0) + bias;
   const auto t = folded_.get({W, e_1, e_2, e_3, bias}, [&] {
-    return std::vector<torch::Tensor>{mixing(), W * options_.beta, bias.clone()};
+    return std::vector<torch::Tensor>{mixing(), orders_side_by_side(W * options_.beta), bias.clone()};
   });
   return high_order_conv_folded(x, residual_input(x0), t[0], t[1], t[2], options_.alpha, options_.sum_orders, false);
 }
@@ -57,8 +57,9 @@ torch::Tensor HighOrderBlockImpl::forward(const torch::Tensor& x, const std::opt
                                 bn->running_mean, bn->running_var},
                                [&] {
                                  const auto [scale, shift] = folded_batch_norm(conv.bias, *bn);
-                                 return std::vector<torch::Tensor>{conv.mixing(),
-                                                                   conv.W * (o.beta * scale.view({4, 1, o.out})), shift};
+                                 return std::vector<torch::Tensor>{
+                                     conv.mixing(), orders_side_by_side(conv.W * (o.beta * scale.view({4, 1, o.out}))),
+                                     shift};
                                });
     return high_order_conv_folded(x, o.alpha == 0 ? torch::Tensor() : *x0, t[0], t[1], t[2], o.alpha, false, true);
   }

@@ -1,3 +1,5 @@
+#include <malloc.h>
+
 #include "runtime.h"
 
 #include <atomic>
@@ -24,6 +26,11 @@ int setup_threads(int threads) {
   if (threads < 0) fail("--threads", "must be 0 (every core) or more");
   const int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(n);
+  // A training step frees and reallocates activations of a few MB each: keep freed memory in
+  // the heap rather than returning it to the kernel and page-faulting it back in every step.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+  mallopt(M_TOP_PAD, 64 << 20);
   return n;
 }
 

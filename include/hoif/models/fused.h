@@ -34,8 +34,12 @@ torch::Tensor fast_dropout(const torch::Tensor& x, double p, bool training);
 torch::Tensor high_order_conv(const torch::Tensor& x, const torch::Tensor& x0, const torch::Tensor& mixing,
                               const torch::Tensor& weight, double alpha, double beta, bool sum_orders);
 
+// W (4, Cin, Cout) -> (Cin, 4 Cout), the orders side by side (the layout the kernels take).
+torch::Tensor orders_side_by_side(const torch::Tensor& weight);
+
 // Inference form with everything folded: out = [relu](concat_k H_k W_k + bias) or the summed
-// variant, W_k and bias already scaled by beta and the BatchNorm. No autograd.
+// variant; weight (Cin, 4 Cout) side by side, it and the bias already scaled by beta and the
+// BatchNorm. No autograd.
 torch::Tensor high_order_conv_folded(const torch::Tensor& x, const torch::Tensor& x0, const torch::Tensor& mixing,
                                      const torch::Tensor& weight, const torch::Tensor& bias, double alpha,
                                      bool sum_orders, bool relu);
