@@ -11,6 +11,9 @@ packages=(
   libcli11-dev nlohmann-json3-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcairo2-dev fonts-dejavu-core      # plots and renders
+  libgif-dev                            # GIF animations
+  libavcodec-dev libavformat-dev libavutil-dev libswscale-dev  # MP4 (H.264 via libx264)
+  ffmpeg                                # ffprobe: the tests decode written GIF/MP4 independently
   python3-numpy                         # checks that files hoif writes load in numpy
 )
 
