@@ -3,6 +3,7 @@
 #include <Eigen/LU>
 #include <Eigen/SVD>
 
+#include <cmath>
 #include <numeric>
 
 #include "hoif/core/error.h"
@@ -90,6 +91,22 @@ ArrayF root_relative(const ArrayF& poses) {
 
 double mean(const std::vector<double>& v) {
   return v.empty() ? 0.0 : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+}
+
+std::vector<double> mpjpe_per_joint(const ArrayF& predicted, const ArrayF& target) {
+  if (predicted.shape != target.shape || predicted.ndim() != 3 || predicted.dim(2) != 3)
+    fail("evaluation", "predictions and targets must both be (N, J, 3)");
+  const int64_t N = predicted.dim(0), J = predicted.dim(1);
+  std::vector<double> sum(static_cast<size_t>(J), 0.0);
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t j = 0; j < J; ++j) {
+      const size_t o = static_cast<size_t>((n * J + j) * 3);
+      const double dx = predicted.values[o] - target.values[o], dy = predicted.values[o + 1] - target.values[o + 1],
+                   dz = predicted.values[o + 2] - target.values[o + 2];
+      sum[static_cast<size_t>(j)] += std::sqrt(dx * dx + dy * dy + dz * dz);
+    }
+  for (double& v : sum) v /= static_cast<double>(std::max<int64_t>(1, N));
+  return sum;
 }
 
 }  // namespace hoif

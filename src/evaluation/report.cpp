@@ -7,6 +7,7 @@
 #include "hoif/core/error.h"
 #include "hoif/data/h36m.h"
 #include "hoif/evaluation/metrics.h"
+#include "hoif/geometry/skeleton.h"
 
 namespace hoif {
 
@@ -14,7 +15,11 @@ EvaluationReport protocol_report(const ArrayF& predicted, const ArrayF& target, 
   if (predicted.ndim() != 3 || predicted.dim(0) != static_cast<int64_t>(info.size()))
     fail("evaluation", "one prediction per pose is needed");
   const ArrayF p = root_relative(predicted), t = root_relative(target);
-  return protocol_report(mpjpe_per_frame(p, t), p_mpjpe_per_frame(predicted, target), info);
+  EvaluationReport r = protocol_report(mpjpe_per_frame(p, t), p_mpjpe_per_frame(predicted, target), info);
+  const std::vector<double> joints = mpjpe_per_joint(p, t);
+  const Skeleton& skeleton = h36m_skeleton_for(static_cast<int>(joints.size()), "evaluation");
+  for (size_t j = 0; j < joints.size(); ++j) r.per_joint.emplace_back(skeleton.names[j], 1000.0 * joints[j]);
+  return r;
 }
 
 EvaluationReport protocol_report(const std::vector<double>& p1, const std::vector<double>& p2,
@@ -63,6 +68,10 @@ std::string report_json(const EvaluationReport& r, int indent) {
   j["poses"] = r.poses;
   j["p1_pooled"] = r.p1_pooled;
   j["p2_pooled"] = r.p2_pooled;
+  if (!r.per_joint.empty()) {
+    j["per_joint"] = nlohmann::ordered_json::object();
+    for (const auto& [name, e] : r.per_joint) j["per_joint"][name] = e;
+  }
   return j.dump(indent);
 }
 

@@ -307,4 +307,17 @@ std::vector<uint8_t> encode_npy_strings(const std::vector<std::string>& strings)
   return encode_npy_object(d);
 }
 
+std::vector<std::string> decode_npy_strings(const NpyContent& content, const std::string& where) {
+  if (!content.is_object) fail(where, "is a numeric array, expected an array of strings");
+  const py::Object& root = content.doc.at(content.doc.root);
+  if (root.kind != py::Kind::Array || !root.object_array) fail(where, "is not an array of strings");
+  std::vector<std::string> out;
+  for (const int item : root.items) {
+    const py::Object& o = content.doc.at(item);
+    if (o.kind != py::Kind::Str) fail(where, "holds a value that is not a string");
+    out.push_back(o.text);
+  }
+  return out;
+}
+
 }  // namespace hoif

@@ -56,6 +56,56 @@ std::string tick_label(double v) {
 
 const double kColours[][3] = {{0.12, 0.47, 0.71}, {0.84, 0.15, 0.16}, {0.17, 0.63, 0.17}, {1.0, 0.5, 0.05}, {0.58, 0.4, 0.74}};
 
+struct PlotArea {
+  double left, top, width, height;
+};
+
+// The title, the axis labels, horizontal grid lines with y ticks, and the frame.
+void draw_titles_and_y_axis(cairo_t* cr, const PlotAxes& axes, const PlotArea& a, int image_height, double y0,
+                            double y1) {
+  cairo_set_source_rgb(cr, 0, 0, 0);
+  cairo_set_font_size(cr, 16);
+  cairo_text_extents_t ext;
+  cairo_text_extents(cr, axes.title.c_str(), &ext);
+  cairo_move_to(cr, a.left + (a.width - ext.width) / 2, 30);
+  cairo_show_text(cr, axes.title.c_str());
+  cairo_set_font_size(cr, 13);
+  cairo_text_extents(cr, axes.x_label.c_str(), &ext);
+  cairo_move_to(cr, a.left + (a.width - ext.width) / 2, image_height - 15);
+  cairo_show_text(cr, axes.x_label.c_str());
+  cairo_save(cr);
+  cairo_text_extents(cr, axes.y_label.c_str(), &ext);
+  cairo_move_to(cr, 20, a.top + (a.height + ext.width) / 2);
+  cairo_rotate(cr, -M_PI / 2);
+  cairo_show_text(cr, axes.y_label.c_str());
+  cairo_restore(cr);
+
+  cairo_set_font_size(cr, 11);
+  cairo_set_line_width(cr, 1);
+  for (double t : axes.log_y ? log_ticks(y0, y1) : nice_ticks(y0, y1, 6)) {
+    const double y = a.top + a.height - (t - y0) / (y1 - y0) * a.height;
+    cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
+    cairo_move_to(cr, a.left, y);
+    cairo_line_to(cr, a.left + a.width, y);
+    cairo_stroke(cr);
+    cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+    const std::string label = tick_label(axes.log_y ? std::pow(10.0, t) : t);
+    cairo_text_extents(cr, label.c_str(), &ext);
+    cairo_move_to(cr, a.left - ext.width - 6, y + ext.height / 2);
+    cairo_show_text(cr, label.c_str());
+  }
+  cairo_set_source_rgb(cr, 0, 0, 0);
+  cairo_rectangle(cr, a.left, a.top, a.width, a.height);
+  cairo_stroke(cr);
+}
+
+void save_png(cairo_surface_t* surface, const std::string& path) {
+  cairo_surface_flush(surface);
+  write_atomically(path, [&](const std::filesystem::path& tmp) {
+    if (cairo_surface_write_to_png(surface, tmp.c_str()) != CAIRO_STATUS_SUCCESS) fail(path, "cannot write the PNG");
+  });
+}
+
 }  // namespace
 
 void write_line_plot(const std::string& path, const PlotAxes& axes, const std::vector<PlotSeries>& series, int width,
@@ -90,25 +140,10 @@ void write_line_plot(const std::string& path, const PlotAxes& axes, const std::v
   auto px = [&](double x) { return left + (x - x0) / (x1 - x0) * pw; };
   auto py = [&](double y) { return top + ph - (ty(y) - y0) / (y1 - y0) * ph; };
 
-  // Title and axis labels.
-  cairo_set_source_rgb(cr, 0, 0, 0);
-  cairo_set_font_size(cr, 16);
-  cairo_text_extents_t ext;
-  cairo_text_extents(cr, axes.title.c_str(), &ext);
-  cairo_move_to(cr, left + (pw - ext.width) / 2, 30);
-  cairo_show_text(cr, axes.title.c_str());
-  cairo_set_font_size(cr, 13);
-  cairo_text_extents(cr, axes.x_label.c_str(), &ext);
-  cairo_move_to(cr, left + (pw - ext.width) / 2, height - 15);
-  cairo_show_text(cr, axes.x_label.c_str());
-  cairo_save(cr);
-  cairo_text_extents(cr, axes.y_label.c_str(), &ext);
-  cairo_move_to(cr, 20, top + (ph + ext.width) / 2);
-  cairo_rotate(cr, -M_PI / 2);
-  cairo_show_text(cr, axes.y_label.c_str());
-  cairo_restore(cr);
+  draw_titles_and_y_axis(cr, axes, {left, top, pw, ph}, height, y0, y1);
 
-  // Grid and ticks.
+  // Vertical grid and x ticks.
+  cairo_text_extents_t ext;
   cairo_set_font_size(cr, 11);
   cairo_set_line_width(cr, 1);
   for (double t : nice_ticks(x0, x1, 8, axes.integer_x)) {
@@ -122,21 +157,6 @@ void write_line_plot(const std::string& path, const PlotAxes& axes, const std::v
     cairo_move_to(cr, px(t) - ext.width / 2, top + ph + 16);
     cairo_show_text(cr, label.c_str());
   }
-  for (double t : axes.log_y ? log_ticks(y0, y1) : nice_ticks(y0, y1, 6)) {
-    const double y = top + ph - (t - y0) / (y1 - y0) * ph;
-    cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
-    cairo_move_to(cr, left, y);
-    cairo_line_to(cr, left + pw, y);
-    cairo_stroke(cr);
-    cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
-    const std::string label = tick_label(axes.log_y ? std::pow(10.0, t) : t);
-    cairo_text_extents(cr, label.c_str(), &ext);
-    cairo_move_to(cr, left - ext.width - 6, y + ext.height / 2);
-    cairo_show_text(cr, label.c_str());
-  }
-  cairo_set_source_rgb(cr, 0, 0, 0);
-  cairo_rectangle(cr, left, top, pw, ph);
-  cairo_stroke(cr);
 
   // Lines with point markers, then the legend.
   cairo_set_line_width(cr, 2);
@@ -172,10 +192,66 @@ void write_line_plot(const std::string& path, const PlotAxes& axes, const std::v
     cairo_show_text(cr, "no data");
   }
   cairo_destroy(cr);
-  cairo_surface_flush(surface);
-  write_atomically(path, [&](const std::filesystem::path& tmp) {
-    if (cairo_surface_write_to_png(surface, tmp.c_str()) != CAIRO_STATUS_SUCCESS) fail(path, "cannot write the PNG");
-  });
+  save_png(surface, path);
+}
+
+void write_bar_chart(const std::string& path, const PlotAxes& axes, const std::vector<std::string>& categories,
+                     const std::vector<PlotSeries>& series, int width, int height) {
+  const std::unique_ptr<cairo_surface_t, decltype(&cairo_surface_destroy)> owned(
+      cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width, height), cairo_surface_destroy);
+  cairo_surface_t* surface = owned.get();
+  cairo_t* cr = cairo_create(surface);
+  cairo_set_source_rgb(cr, 1, 1, 1);
+  cairo_paint(cr);
+  cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+
+  // Bars start at zero; category names run diagonally under them.
+  const double left = 80, right = 20, top = 50, bottom = 110;
+  const double pw = width - left - right, ph = height - top - bottom;
+  double y1 = 0;
+  for (const auto& s : series)
+    for (double v : s.y)
+      if (std::isfinite(v)) y1 = std::max(y1, v);
+  if (y1 <= 0) y1 = 1;
+  y1 *= 1.08;
+  draw_titles_and_y_axis(cr, axes, {left, top, pw, ph}, height, 0, y1);
+
+  const double n = std::max<double>(1, static_cast<double>(categories.size()));
+  const double slot = pw / n, bar = 0.8 * slot / std::max<double>(1, static_cast<double>(series.size()));
+  cairo_text_extents_t ext;
+  for (size_t c = 0; c < categories.size(); ++c) {
+    for (size_t k = 0; k < series.size(); ++k) {
+      if (c >= series[k].y.size() || !std::isfinite(series[k].y[c])) continue;
+      const auto& col = kColours[k % 5];
+      cairo_set_source_rgb(cr, col[0], col[1], col[2]);
+      const double h = series[k].y[c] / y1 * ph;
+      cairo_rectangle(cr, left + slot * static_cast<double>(c) + 0.1 * slot + bar * static_cast<double>(k), top + ph - h,
+                      bar, h);
+      cairo_fill(cr);
+    }
+    cairo_save(cr);
+    cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+    cairo_set_font_size(cr, 11);
+    cairo_text_extents(cr, categories[c].c_str(), &ext);
+    cairo_move_to(cr, left + slot * (static_cast<double>(c) + 0.5) + 4, top + ph + 8);
+    cairo_rotate(cr, -M_PI / 4);
+    cairo_rel_move_to(cr, -ext.width, 0);
+    cairo_show_text(cr, categories[c].c_str());
+    cairo_restore(cr);
+  }
+  cairo_set_font_size(cr, 12);
+  for (size_t k = 0; k < series.size(); ++k) {
+    const auto& col = kColours[k % 5];
+    const double ly = top + 18 + 18 * static_cast<double>(k);
+    cairo_set_source_rgb(cr, col[0], col[1], col[2]);
+    cairo_rectangle(cr, left + pw - 190, ly - 10, 18, 10);
+    cairo_fill(cr);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_move_to(cr, left + pw - 165, ly);
+    cairo_show_text(cr, series[k].label.c_str());
+  }
+  cairo_destroy(cr);
+  save_png(surface, path);
 }
 
 }  // namespace hoif

@@ -242,6 +242,7 @@ class Mp4Writer : public FrameWriter {
       const int r = avcodec_receive_packet(codec_, packet_);
       if (r == AVERROR(EAGAIN) || r == AVERROR_EOF) return;
       check(r, "encoding");
+      packet_->duration = 1;  // one frame, so the last frame keeps its duration in the file
       av_packet_rescale_ts(packet_, codec_->time_base, stream_->time_base);
       packet_->stream_index = stream_->index;
       check(av_interleaved_write_frame(format_, packet_), "cannot write");

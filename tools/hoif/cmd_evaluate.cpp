@@ -26,7 +26,7 @@ struct EvaluateFlags {
 };
 
 // Predictions with everything needed to recompute the metrics (see docs/DATA.md).
-void export_predictions(const std::string& path, const PoseSet& set, const ArrayF& predicted) {
+void export_predictions(const std::string& path, const PoseSet& set, const ArrayF& predicted, const Mocap& mocap) {
   const int64_t n = set.size();
   Array<int64_t> subject({n}), action({n}), take({n}), camera({n}), frame({n});
   for (int64_t i = 0; i < n; ++i) {
@@ -38,6 +38,18 @@ void export_predictions(const std::string& path, const PoseSet& set, const Array
     frame.values[static_cast<size_t>(i)] = p.frame;
   }
   std::vector<std::string> cameras(kH36mCameraIds.begin(), kH36mCameraIds.end());
+  // Per subject and camera: the world-to-camera rotation and the image size, for `hoif viz`.
+  const auto S = static_cast<int64_t>(set.subjects.size());
+  ArrayF rotation({S, 4, 3, 3});
+  Array<int64_t> image_size({S, 4, 2});
+  for (int64_t s = 0; s < S; ++s)
+    for (int64_t c = 0; c < 4; ++c) {
+      const Camera& cam = mocap.rig(set.subjects[static_cast<size_t>(s)])[static_cast<size_t>(c)];
+      for (int r = 0; r < 3; ++r)
+        for (int k = 0; k < 3; ++k) rotation.values[static_cast<size_t>(((s * 4 + c) * 3 + r) * 3 + k)] = static_cast<float>(cam.R(r, k));
+      image_size.values[static_cast<size_t>((s * 4 + c) * 2)] = cam.width;
+      image_size.values[static_cast<size_t>((s * 4 + c) * 2 + 1)] = cam.height;
+    }
   write_npz(path, {{"poses_3d", encode_npy(NdArray::from(predicted))},
                    {"targets_3d", encode_npy(NdArray::from(set.targets))},
                    {"inputs_2d", encode_npy(NdArray::from(set.inputs))},
@@ -46,6 +58,8 @@ void export_predictions(const std::string& path, const PoseSet& set, const Array
                    {"take", encode_npy(NdArray::from(take))},
                    {"camera", encode_npy(NdArray::from(camera))},
                    {"frame", encode_npy(NdArray::from(frame))},
+                   {"camera_rotation", encode_npy(NdArray::from(rotation))},
+                   {"image_size", encode_npy(NdArray::from(image_size))},
                    {"subject_names", encode_npy_strings(set.subjects)},
                    {"action_names", encode_npy_strings(h36m_actions())},
                    {"take_names", encode_npy_strings(set.takes)},
@@ -84,7 +98,7 @@ void run(const EvaluateFlags& f) {
   fmt::print("all test poses pooled (what the originals log per epoch): P1 {:.2f} mm, P2 {:.2f} mm\n", report.p1_pooled,
              report.p2_pooled);
   if (!f.json.empty()) write_text_atomically(f.json, report_json(report) + "\n");
-  if (!f.export_path.empty()) export_predictions(f.export_path, sets.test, predicted);
+  if (!f.export_path.empty()) export_predictions(f.export_path, sets.test, predicted, data.mocap());
 }
 
 }  // namespace

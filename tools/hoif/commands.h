@@ -16,5 +16,7 @@ void register_evaluate(CLI::App& app);
 void register_info(CLI::App& app);
 void register_import_weights(CLI::App& app);
 void register_bench(CLI::App& app);
+void register_viz(CLI::App& app);
+void register_plot(CLI::App& app);
 
 }  // namespace hoif::cli

@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
   hoif::cli::register_info(app);
   hoif::cli::register_import_weights(app);
   hoif::cli::register_bench(app);
+  hoif::cli::register_viz(app);
+  hoif::cli::register_plot(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -16,6 +16,8 @@ std::vector<double> n_mpjpe_per_frame(const ArrayF& predicted, const ArrayF& tar
 
 // Subtracts joint 0 from every joint of each frame (Protocol 1 centres the prediction on its root).
 ArrayF root_relative(const ArrayF& poses);
+// Mean position error of each joint over all frames (metres), (N, J, 3) inputs.
+std::vector<double> mpjpe_per_joint(const ArrayF& predicted, const ArrayF& target);
 
 double mean(const std::vector<double>& v);
 

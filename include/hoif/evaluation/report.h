@@ -19,6 +19,7 @@ struct EvaluationReport {
   std::vector<ActionResult> per_action;  // the actions present, in h36m_actions() order
   double p1 = 0, p2 = 0;                 // unweighted mean over per_action, millimetres
   double p1_pooled = 0, p2_pooled = 0;   // mean over all poses (what the originals log per epoch)
+  std::vector<std::pair<std::string, double>> per_joint;  // P1 of each joint over all poses, mm (when known)
   int64_t poses = 0;
 };
 
@@ -30,7 +31,8 @@ EvaluationReport protocol_report(const std::vector<double>& p1, const std::vecto
 
 // A fixed-width table: one row per action, then the average.
 std::string format_report(const EvaluationReport& report);
-// {"p1", "p2", "per_action": {action: {"p1", "p2", "poses"}}, "poses"} in millimetres.
+// {"p1", "p2", "per_action": {action: {"p1", "p2", "poses"}}, "poses", "p1_pooled", "p2_pooled",
+//  "per_joint": {joint: p1}} in millimetres.
 std::string report_json(const EvaluationReport& report, int indent = 2);
 
 }  // namespace hoif

@@ -45,5 +45,8 @@ std::vector<uint8_t> encode_npy(const NdArray& array);
 std::vector<uint8_t> encode_npy_object(const py::Document& doc);
 // A 1-d object array of Python str (numpy: np.array(names, dtype=object)).
 std::vector<uint8_t> encode_npy_strings(const std::vector<std::string>& strings);
+// The strings of a 1-d object array of str, as encode_npy_strings writes; an error naming
+// `where` for anything else.
+std::vector<std::string> decode_npy_strings(const NpyContent& content, const std::string& where);
 
 }  // namespace hoif

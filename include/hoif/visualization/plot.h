@@ -1,5 +1,6 @@
 #pragma once
-// Line plots as PNG (training curves): anti-aliased, with axes, ticks, a legend and a title.
+// Line plots (training curves) and grouped bar charts (errors per action or joint) as PNG:
+// anti-aliased, with axes, ticks, a legend and a title.
 #include <string>
 #include <vector>
 
@@ -19,5 +20,9 @@ struct PlotAxes {
 // Writes a w x h PNG atomically; series may be empty (then the plot says "no data").
 void write_line_plot(const std::string& path, const PlotAxes& axes, const std::vector<PlotSeries>& series,
                      int width = 900, int height = 520);
+
+// One group of bars per category, one bar per series (series[k].y[c], from zero; x is unused).
+void write_bar_chart(const std::string& path, const PlotAxes& axes, const std::vector<std::string>& categories,
+                     const std::vector<PlotSeries>& series, int width = 1000, int height = 560);
 
 }  // namespace hoif
