@@ -77,6 +77,17 @@ TEST(CliTrain, TrainResumeEvaluateInfo) {
     EXPECT_EQ(std::system(py.c_str()), 0) << py;
   }
 
+  // Rendering the take from the checkpoint and from the exported predictions shows the same
+  // frames with the same errors.
+  const std::string take = " --subject S9 --action 'Walking 1' --camera 2 --output ";
+  const CliRun v1 = run("viz " + (ck / "last.ckpt").string() + take + (mini().dir / "v1.gif").string());
+  const CliRun v2 = run("viz --predictions " + preds.string() + take + (mini().dir / "v2.gif").string());
+  ASSERT_EQ(v1.exit_code, 0) << v1.err;
+  ASSERT_EQ(v2.exit_code, 0) << v2.err;
+  const auto mpjpe = [](const std::string& out) { return out.substr(out.find("frames of")); };
+  EXPECT_EQ(mpjpe(v1.out), mpjpe(v2.out));
+  EXPECT_NE(v1.out.find("4 frames of 900x352"), std::string::npos) << v1.out;
+
   const CliRun i = run("info " + (ck / "last.ckpt").string());
   ASSERT_EQ(i.exit_code, 0) << i.err;
   EXPECT_NE(i.out.find("state       epoch 3 done"), std::string::npos) << i.out;

@@ -55,8 +55,10 @@ std::vector<Eigen::Vector3d> pose3(const ArrayF& a, int64_t row, bool centre) {
     const float* v = &a.values[static_cast<size_t>((row * J + j) * 3)];
     p[static_cast<size_t>(j)] = Eigen::Vector3d(v[0], v[1], v[2]);
   }
-  if (centre)
-    for (auto& q : p) q -= p[0];
+  if (centre) {
+    const Eigen::Vector3d root = p[0];
+    for (auto& q : p) q -= root;
+  }
   return p;
 }
 

@@ -1,0 +1,153 @@
+// hoif viz and hoif plot end to end: the written GIF and MP4 are decoded by an independent
+// decoder (FFmpeg's ffprobe) and must have the frame count, size and duration asked for.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+
+#include "fixtures.h"
+#include "hoif/io/npz.h"
+
+namespace fs = std::filesystem;
+using namespace hoif;
+
+namespace {
+
+test::CliRun run(const std::string& args) { return test::run_hoif(HOIF_BINARY, args); }
+
+std::string capture(const std::string& command) {
+  std::unique_ptr<FILE, decltype(&pclose)> pipe(popen(command.c_str(), "r"), pclose);
+  std::string out;
+  std::array<char, 4096> buffer{};
+  while (pipe && fgets(buffer.data(), buffer.size(), pipe.get())) out += buffer.data();
+  return out;
+}
+
+// ffprobe's count of decoded frames, size and duration: "frames,width,height,duration".
+std::string probe(const fs::path& file) {
+  std::string s = capture("ffprobe -v error -count_frames -select_streams v:0 -show_entries "
+                          "stream=nb_read_frames,width,height -show_entries format=duration -of "
+                          "default=noprint_wrappers=1:nokey=0 '" + file.string() + "' 2>&1");
+  auto value = [&](const std::string& key) {
+    const auto p = s.find(key + "=");
+    return p == std::string::npos ? std::string("?") : s.substr(p + key.size() + 1, s.find('\n', p) - p - key.size() - 1);
+  };
+  return value("nb_read_frames") + "," + value("width") + "," + value("height") + "," + value("duration");
+}
+
+// What `hoif evaluate --export` writes, for 40 consecutive frames of one take: a pose walking
+// along x (camera frame, 4 m away), its prediction 10 cm off everywhere (which centring on the
+// root removes) and another 16 cm off at one joint: MPJPE 16 cm / 16 joints = 10 mm.
+fs::path predictions_fixture(const fs::path& dir) {
+  const int64_t N = 40, J = 16;
+  ArrayF pred({N, J, 3}), target({N, J, 3}), inputs({N, J, 2}), rotation({1, 4, 3, 3});
+  Array<int64_t> subject({N}), action({N}), take({N}), camera({N}), frame({N}), size({1, 4, 2});
+  for (int64_t n = 0; n < N; ++n) {
+    for (int64_t j = 0; j < J; ++j) {
+      const size_t o = static_cast<size_t>(n * J + j);
+      target.values[o * 3 + 0] = 0.05f * static_cast<float>(j % 4) + 0.01f * static_cast<float>(n);
+      target.values[o * 3 + 1] = 0.1f * static_cast<float>(j) - 0.8f;
+      target.values[o * 3 + 2] = 4.0f;
+      pred.values[o * 3 + 0] = target.values[o * 3 + 0] + 0.1f + (j == 5 ? 0.16f : 0.0f);
+      pred.values[o * 3 + 1] = target.values[o * 3 + 1];
+      pred.values[o * 3 + 2] = 4.0f;
+      inputs.values[o * 2 + 0] = 0.1f * static_cast<float>(j % 4);
+      inputs.values[o * 2 + 1] = 0.1f * static_cast<float>(j) - 0.8f;
+    }
+    for (int64_t j = J - 1; j >= 0; --j)  // root-relative targets, as exported
+      for (int d = 0; d < 3; ++d) target.values[static_cast<size_t>((n * J + j) * 3 + d)] -= target.values[static_cast<size_t>(n * J * 3 + d)];
+    subject.values[static_cast<size_t>(n)] = 0;
+    action.values[static_cast<size_t>(n)] = 14;
+    take.values[static_cast<size_t>(n)] = 0;
+    camera.values[static_cast<size_t>(n)] = 1;
+    frame.values[static_cast<size_t>(n)] = n;
+  }
+  for (int c = 0; c < 4; ++c) {
+    for (int i = 0; i < 3; ++i) rotation.values[static_cast<size_t>(c * 9 + i * 4)] = 1.0f;
+    size.values[static_cast<size_t>(c * 2)] = 1000;
+    size.values[static_cast<size_t>(c * 2 + 1)] = 1002;
+  }
+  const fs::path path = dir / "preds.npz";
+  write_npz(path.string(), {{"poses_3d", encode_npy(NdArray::from(pred))},
+                            {"targets_3d", encode_npy(NdArray::from(target))},
+                            {"inputs_2d", encode_npy(NdArray::from(inputs))},
+                            {"subject", encode_npy(NdArray::from(subject))},
+                            {"action", encode_npy(NdArray::from(action))},
+                            {"take", encode_npy(NdArray::from(take))},
+                            {"camera", encode_npy(NdArray::from(camera))},
+                            {"frame", encode_npy(NdArray::from(frame))},
+                            {"camera_rotation", encode_npy(NdArray::from(rotation))},
+                            {"image_size", encode_npy(NdArray::from(size))},
+                            {"subject_names", encode_npy_strings({"S9"})},
+                            {"take_names", encode_npy_strings({"Walking 1"})}});
+  return path;
+}
+
+}  // namespace
+
+TEST(CliViz, GifAndMp4HaveTheFramesSizeAndDurationAskedFor) {
+  const fs::path dir = test::temp_dir("viz_encode");
+  const fs::path preds = predictions_fixture(dir);
+  const std::string common = "viz --predictions " + preds.string() + " --subject S9 --action 'Walking 1' --camera 1";
+  // 40 frames at 50 fps, first 30, averaged in pairs: 15 frames at 25 fps = 0.6 s. --size 3:
+  // three 300-pixel panels, 352 high with the title and caption.
+  const auto gif = run(common + " --limit 30 --downsample 2 --output " + (dir / "a.gif").string());
+  ASSERT_EQ(gif.exit_code, 0) << gif.err;
+  EXPECT_NE(gif.out.find("mean MPJPE of the frames shown 10.0 mm"), std::string::npos) << gif.out;
+  EXPECT_EQ(probe(dir / "a.gif"), "15,900,352,0.600000");
+  const auto mp4 = run(common + " --limit 30 --downsample 2 --output " + (dir / "a.mp4").string());
+  ASSERT_EQ(mp4.exit_code, 0) << mp4.err;
+  EXPECT_EQ(probe(dir / "a.mp4"), "15,900,352,0.600000");
+  // --fps overrides; --size scales; no ground truth drops a panel.
+  const auto small = run(common + " --fps 10 --size 2 --no-ground-truth --output " + (dir / "b.mp4").string());
+  ASSERT_EQ(small.exit_code, 0) << small.err;
+  EXPECT_EQ(probe(dir / "b.mp4"), "40,400,252,4.000000");
+  // PNG frames.
+  const auto png = run(common + " --limit 3 --output " + (dir / "frames").string());
+  ASSERT_EQ(png.exit_code, 0) << png.err;
+  EXPECT_TRUE(fs::exists(dir / "frames" / "frame_00002.png"));
+  EXPECT_FALSE(fs::exists(dir / "frames" / "frame_00003.png"));
+}
+
+TEST(CliViz, BadRequestsAreOneLineErrorsAndLeaveNoFile) {
+  const fs::path dir = test::temp_dir("viz_errors");
+  const fs::path preds = predictions_fixture(dir);
+  const std::string common = "viz --predictions " + preds.string() + " --subject S9 --camera 1";
+  auto r = run(common + " --action Walking --output " + (dir / "x.gif").string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("no take 'Walking'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Walking 1"), std::string::npos) << r.err;  // lists what exists
+  r = run(common + " --action 'Walking 1' --output " + (dir / "x.avi").string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("unknown output type '.avi'"), std::string::npos) << r.err;
+  r = run("viz --predictions " + (dir / "missing.npz").string() + " --output " + (dir / "x.gif").string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("missing.npz"), std::string::npos) << r.err;
+  r = run(common + " --action 'Walking 1' --downsample 100 --output " + (dir / "x.gif").string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--downsample"), std::string::npos) << r.err;
+  for (const auto& e : fs::directory_iterator(dir)) EXPECT_EQ(e.path().filename().string().find("x."), std::string::npos) << e.path();
+}
+
+TEST(CliPlot, ErrorBarsFromAnEvaluationJsonAndCurvesFromALog) {
+  const fs::path dir = test::temp_dir("plot");
+  std::ofstream(dir / "eval.json") << R"({"p1": 50.0, "p2": 40.0, "per_action": {"Walking": {"p1": 45.0, "p2": 35.0, "poses": 10}},
+    "poses": 10, "per_joint": {"Hip": 0.0, "RHip": 20.0}})";
+  auto r = run("plot errors " + (dir / "eval.json").string() + " --per-action " + (dir / "a.png").string() +
+               " --per-joint " + (dir / "j.png").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_GT(fs::file_size(dir / "a.png"), 1000u);
+  EXPECT_GT(fs::file_size(dir / "j.png"), 1000u);
+  fs::create_directories(dir / "run");
+  std::ofstream(dir / "run" / "log.csv") << "epoch,lr,loss_train,error_eval_p1,error_eval_p2,poses_seen,train_seconds\n"
+                                         << "1,0.001,0.01,80.0,60.0,1000000,100.0\n2,0.001,0.008,70.0,55.0,2000000,200.0\n";
+  r = run("plot curves " + (dir / "run").string() + " --output " + (dir / "c.png").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_GT(fs::file_size(dir / "c.png"), 1000u);
+  std::ofstream(dir / "bad.json") << "{\"p1\": 1}";
+  r = run("plot errors " + (dir / "bad.json").string() + " --per-action " + (dir / "z.png").string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("bad.json: is not an evaluation JSON"), std::string::npos) << r.err;
+}
