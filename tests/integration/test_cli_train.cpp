@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fixtures.h"
+#include "hoif/io/npz.h"
 
 namespace fs = std::filesystem;
 
@@ -87,6 +88,49 @@ TEST(CliTrain, TrainResumeEvaluateInfo) {
   const auto mpjpe = [](const std::string& out) { return out.substr(out.find("frames of")); };
   EXPECT_EQ(mpjpe(v1.out), mpjpe(v2.out));
   EXPECT_NE(v1.out.find("4 frames of 900x352"), std::string::npos) << v1.out;
+
+  // Lifting the same 2D poses as pixels from a CSV gives what evaluate predicted (both
+  // root-relative), and the poses come out with their joint names.
+  {
+    const hoif::NpzReader npz(preds.string());
+    const hoif::ArrayF inputs = npz.array("inputs_2d").to_float("inputs"), poses = npz.array("poses_3d").to_float("poses");
+    const auto camera = npz.array("camera").to_int64("camera"), size = npz.array("image_size").to_int64("size");
+    const int w = static_cast<int>(size[0]), h = static_cast<int>(size[1]);  // subject 0, camera 0
+    std::ofstream csv(mini().dir / "kp.csv");
+    csv << "header line\n";
+    std::vector<int64_t> rows;
+    for (size_t r = 0; r < camera.size(); ++r) {
+      if (camera[r] != 0) continue;
+      rows.push_back(static_cast<int64_t>(r));
+      for (int j = 0; j < 16; ++j) {
+        const float xn = inputs.values[(r * 16 + j) * 2], yn = inputs.values[(r * 16 + j) * 2 + 1];
+        csv << (j ? "," : "") << (xn + 1) * w / 2 << "," << (yn + static_cast<float>(h) / w) * w / 2;
+      }
+      csv << "\n";
+    }
+    csv.close();
+    const CliRun l = run("lift --model " + (ck / "last.ckpt").string() + " --input " + (mini().dir / "kp.csv").string() +
+                         " --format h36m16 --width " + std::to_string(w) + " --height " + std::to_string(h) +
+                         " --output " + (mini().dir / "lifted.npz").string());
+    ASSERT_EQ(l.exit_code, 0) << l.err;
+    const hoif::NpzReader out((mini().dir / "lifted.npz").string());
+    const hoif::ArrayF lifted = out.array("poses_3d").to_float("lifted");
+    ASSERT_EQ(lifted.dim(0), static_cast<int64_t>(rows.size()));
+    double worst = 0;
+    for (size_t n = 0; n < rows.size(); ++n)
+      for (int j = 0; j < 16; ++j)
+        for (int d = 0; d < 3; ++d) {
+          const size_t e = (static_cast<size_t>(rows[n]) * 16 + j) * 3 + d, root = static_cast<size_t>(rows[n]) * 48 + d;
+          worst = std::max(worst, std::abs(double(lifted.values[(n * 16 + j) * 3 + d]) - (poses.values[e] - poses.values[root])));
+        }
+    EXPECT_LT(worst, 1e-4);
+    const CliRun bad = run("lift --model " + (ck / "last.ckpt").string() + " --input " + (mini().dir / "kp.csv").string() +
+                           " --format coco17 --width 1000 --height 1000 --output " + (mini().dir / "x.npz").string());
+    expect_one_line_error(bad, "kp.csv: line 2 has 32 values; expected 34 (x,y) or 51 (x,y,c) for 17 joints");
+    // The lifted file renders.
+    const CliRun v = run("viz --poses3d " + (mini().dir / "lifted.npz").string() + " --output " + (mini().dir / "l.gif").string());
+    EXPECT_EQ(v.exit_code, 0) << v.err;
+  }
 
   const CliRun i = run("info " + (ck / "last.ckpt").string());
   ASSERT_EQ(i.exit_code, 0) << i.err;

@@ -18,5 +18,6 @@ void register_import_weights(CLI::App& app);
 void register_bench(CLI::App& app);
 void register_viz(CLI::App& app);
 void register_plot(CLI::App& app);
+void register_lift(CLI::App& app);
 
 }  // namespace hoif::cli

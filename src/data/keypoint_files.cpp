@@ -1,0 +1,219 @@
+#include "hoif/data/keypoint_files.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "hoif/core/error.h"
+#include "hoif/io/npz.h"
+
+namespace hoif {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, fs::exists(path) ? "cannot be read" : "no such file or folder");
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct Builder {
+  std::string where;
+  int64_t joints;
+  std::vector<float> values;
+  std::vector<int64_t> frame, person;
+
+  // One person: 2 or 3 numbers per joint (xy or xyc), or xy with separate scores.
+  void add(int64_t f, int64_t p, const std::vector<double>& xy, const std::vector<double>& scores, int per_joint) {
+    if (static_cast<int64_t>(xy.size()) != joints * per_joint)
+      fail(where, fmt::format("frame {} person {}: {} values, expected {} ({} joints x {})", f, p, xy.size(),
+                              joints * per_joint, joints, per_joint));
+    if (!scores.empty() && static_cast<int64_t>(scores.size()) != joints)
+      fail(where, fmt::format("frame {} person {}: {} scores for {} joints", f, p, scores.size(), joints));
+    for (int64_t j = 0; j < joints; ++j) {
+      const double x = xy[static_cast<size_t>(j * per_joint)], y = xy[static_cast<size_t>(j * per_joint + 1)];
+      const double c = per_joint == 3 ? xy[static_cast<size_t>(j * 3 + 2)] : scores.empty() ? 1.0 : scores[static_cast<size_t>(j)];
+      values.push_back(static_cast<float>(x));
+      values.push_back(static_cast<float>(y));
+      values.push_back(static_cast<float>(c));
+    }
+    frame.push_back(f);
+    person.push_back(p);
+  }
+
+  KeypointTracks finish() {
+    if (frame.empty()) fail(where, "holds no keypoints");
+    KeypointTracks t;
+    t.keypoints = ArrayF({static_cast<int64_t>(frame.size()), joints, 3});
+    t.keypoints.values = std::move(values);
+    t.frame = std::move(frame);
+    t.person = std::move(person);
+    return t;
+  }
+};
+
+std::vector<double> numbers(const json& j, const std::string& where) {
+  std::vector<double> out;
+  const auto add = [&](const json& v) {
+    if (!v.is_number()) fail(where, "a keypoint value is not a number");
+    out.push_back(v.get<double>());
+  };
+  for (const auto& v : j) {
+    if (v.is_array())
+      for (const auto& w : v) add(w);
+    else
+      add(v);
+  }
+  return out;
+}
+
+// An MMPose instance: "keypoints" [[x, y], ...] (or [[x, y, c]]), optional "keypoint_scores".
+void add_mmpose_instance(Builder& b, int64_t f, int64_t p, const json& instance) {
+  if (!instance.is_object() || !instance.contains("keypoints")) fail(b.where, "an instance has no 'keypoints'");
+  const json& k = instance["keypoints"];
+  const std::vector<double> xy = numbers(k, b.where);
+  const int per_joint = !k.empty() && k[0].is_array() ? static_cast<int>(k[0].size()) : 2;
+  std::vector<double> scores;
+  if (instance.contains("keypoint_scores")) scores = numbers(instance["keypoint_scores"], b.where);
+  b.add(f, p, xy, per_joint == 3 ? std::vector<double>{} : scores, per_joint == 3 ? 3 : 2);
+}
+
+void add_frame_of_instances(Builder& b, int64_t f, const json& instances) {
+  if (!instances.is_array()) fail(b.where, "expected a list of instances per frame");
+  for (size_t p = 0; p < instances.size(); ++p) add_mmpose_instance(b, f, static_cast<int64_t>(p), instances[p]);
+}
+
+void add_openpose_frame(Builder& b, int64_t f, const json& doc) {
+  for (size_t p = 0; p < doc["people"].size(); ++p) {
+    const json& person = doc["people"][p];
+    if (!person.contains("pose_keypoints_2d")) fail(b.where, "a person has no 'pose_keypoints_2d'");
+    b.add(f, static_cast<int64_t>(p), numbers(person["pose_keypoints_2d"], b.where), {}, 3);
+  }
+}
+
+json parse_json(const std::string& path) {
+  try {
+    return json::parse(read_text(path));
+  } catch (const json::exception& e) {
+    fail(path, std::string("is not valid JSON: ") + e.what());
+  }
+}
+
+KeypointTracks read_json(const std::string& path, int64_t joints) {
+  Builder b{path, joints, {}, {}, {}};
+  if (fs::is_directory(path)) {
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(path))
+      if (e.path().extension() == ".json") files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    if (files.empty()) fail(path, "holds no .json files");
+    for (size_t f = 0; f < files.size(); ++f) {
+      const json doc = parse_json(files[f].string());
+      b.where = files[f].string();
+      if (!doc.is_object() || !doc.contains("people")) fail(b.where, "is not an OpenPose frame (no 'people')");
+      add_openpose_frame(b, static_cast<int64_t>(f), doc);
+    }
+    b.where = path;
+    return b.finish();
+  }
+  json doc = parse_json(path);
+  if (doc.is_object() && doc.contains("predictions")) doc = doc["predictions"];
+  if (doc.is_object() && doc.contains("people")) {
+    add_openpose_frame(b, 0, doc);
+  } else if (doc.is_object() && doc.contains("instance_info")) {
+    const json& frames = doc["instance_info"];
+    for (size_t f = 0; f < frames.size(); ++f)
+      add_frame_of_instances(b, static_cast<int64_t>(f), frames[f].contains("instances") ? frames[f]["instances"] : json::array());
+  } else if (doc.is_array() && !doc.empty() && doc[0].is_array()) {
+    for (size_t f = 0; f < doc.size(); ++f) add_frame_of_instances(b, static_cast<int64_t>(f), doc[f]);
+  } else if (doc.is_array()) {
+    add_frame_of_instances(b, 0, doc);
+  } else {
+    fail(path, "is neither MMPose nor OpenPose output (see docs/LIFTING.md for the accepted forms)");
+  }
+  return b.finish();
+}
+
+KeypointTracks read_csv(const std::string& path, int64_t joints) {
+  Builder b{path, joints, {}, {}, {}};
+  std::istringstream in(read_text(path));
+  std::string line;
+  int64_t line_no = 0, frame = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    std::vector<double> cells;
+    std::stringstream ls(line);
+    bool numeric = true;
+    for (std::string c; std::getline(ls, c, ',');) {
+      try {
+        size_t used = 0;
+        cells.push_back(std::stod(c, &used));
+        if (c.find_first_not_of(" \t", used) != std::string::npos) numeric = false;
+      } catch (const std::exception&) {
+        numeric = false;
+      }
+    }
+    if (!numeric) {
+      if (line_no == 1) continue;  // a header
+      fail(path, fmt::format("line {} is not all numbers", line_no));
+    }
+    const int per_joint = static_cast<int64_t>(cells.size()) == joints * 3 ? 3 : 2;
+    if (static_cast<int64_t>(cells.size()) != joints * per_joint)
+      fail(path, fmt::format("line {} has {} values; expected {} (x,y) or {} (x,y,c) for {} joints", line_no, cells.size(),
+                             joints * 2, joints * 3, joints));
+    b.add(frame++, 0, cells, {}, per_joint);
+  }
+  return b.finish();
+}
+
+KeypointTracks read_npz(const std::string& path, int64_t joints) {
+  const NpzReader npz(path);
+  if (!npz.has("keypoints")) fail(path, "has no 'keypoints' array");
+  const ArrayF k = npz.array("keypoints").to_float(path + ":keypoints");
+  if (k.ndim() != 3 || k.dim(1) != joints || (k.dim(2) != 2 && k.dim(2) != 3))
+    fail(path, fmt::format("keypoints must be (N, {}, 2) or (N, {}, 3)", joints, joints));
+  Builder b{path, joints, {}, {}, {}};
+  const int64_t d = k.dim(2);
+  for (int64_t n = 0; n < k.dim(0); ++n) {
+    const auto first = k.values.begin() + static_cast<std::ptrdiff_t>(n * joints * d);
+    b.add(n, 0, std::vector<double>(first, first + static_cast<std::ptrdiff_t>(joints * d)), {}, static_cast<int>(d));
+  }
+  return b.finish();
+}
+
+}  // namespace
+
+KeypointTracks read_keypoints(const std::string& path, KeypointLayout layout) {
+  const auto joints = static_cast<int64_t>(layout_joint_names(layout).size());
+  std::string ext = fs::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  KeypointTracks t;
+  if (ext == ".json" || fs::is_directory(path))
+    t = read_json(path, joints);
+  else if (ext == ".csv")
+    t = read_csv(path, joints);
+  else if (ext == ".npz")
+    t = read_npz(path, joints);
+  else
+    fail(path, "unknown keypoint file type (.json, .csv, .npz, or a folder of OpenPose .json)");
+  for (size_t i = 0; i < t.keypoints.values.size(); i += 3)
+    if (!std::isfinite(t.keypoints.values[i]) || !std::isfinite(t.keypoints.values[i + 1])) {
+      // A joint the detector could not place: mark it missing (confidence 0) for the lifter.
+      t.keypoints.values[i + 2] = 0.0f;
+    }
+  return t;
+}
+
+}  // namespace hoif

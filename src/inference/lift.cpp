@@ -1,0 +1,119 @@
+#include "hoif/inference/lift.h"
+
+#include <cmath>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "hoif/core/error.h"
+#include "hoif/evaluation/predict.h"
+#include "hoif/geometry/camera.h"
+#include "hoif/geometry/skeleton.h"
+
+namespace hoif {
+
+void fill_missing_joints(KeypointTracks& t, const std::vector<std::string>& names, double min_confidence,
+                         bool interpolate) {
+  const int64_t N = t.keypoints.dim(0), J = t.keypoints.dim(1);
+  float* k = t.keypoints.values.data();
+  auto seen = [&](int64_t row, int64_t j) {
+    const float* p = k + (row * J + j) * 3;
+    return std::isfinite(p[0]) && std::isfinite(p[1]) && p[2] >= min_confidence;
+  };
+  // Each person's rows in frame order.
+  std::map<int64_t, std::vector<int64_t>> tracks;
+  for (int64_t r = 0; r < N; ++r) tracks[t.person[static_cast<size_t>(r)]].push_back(r);
+  for (auto& [person, rows] : tracks) {
+    std::stable_sort(rows.begin(), rows.end(), [&](int64_t a, int64_t b) {
+      return t.frame[static_cast<size_t>(a)] < t.frame[static_cast<size_t>(b)];
+    });
+    for (int64_t j = 0; j < J; ++j) {
+      std::vector<size_t> good;
+      for (size_t i = 0; i < rows.size(); ++i)
+        if (seen(rows[i], j)) good.push_back(i);
+      if (good.size() == rows.size()) continue;
+      const size_t first_missing = [&] {
+        for (size_t i = 0; i < rows.size(); ++i)
+          if (!seen(rows[i], j)) return i;
+        return size_t{0};
+      }();
+      const std::string what = fmt::format("joint {} of person {} is missing or below confidence {} in frame {}",
+                                           names[static_cast<size_t>(j)], person, min_confidence,
+                                           t.frame[static_cast<size_t>(rows[first_missing])]);
+      if (!interpolate) fail("keypoints", what + " (use --missing interpolate to fill it over time)");
+      if (good.empty()) fail("keypoints", what + " and in every other frame: nothing to interpolate from");
+      // Linear in time between the nearest sightings before and after; held beyond the ends.
+      size_t next = 0;  // index into good of the first sighting after row i
+      for (size_t i = 0; i < rows.size(); ++i) {
+        while (next < good.size() && good[next] <= i) ++next;
+        if (seen(rows[i], j)) continue;
+        const bool has_before = next > 0, has_after = next < good.size();
+        const int64_t before = rows[good[has_before ? next - 1 : next]], after = rows[good[has_after ? next : next - 1]];
+        double w = 0.0;
+        if (has_before && has_after) {
+          const auto f0 = static_cast<double>(t.frame[static_cast<size_t>(before)]),
+                     f1 = static_cast<double>(t.frame[static_cast<size_t>(after)]),
+                     f = static_cast<double>(t.frame[static_cast<size_t>(rows[i])]);
+          w = f1 > f0 ? (f - f0) / (f1 - f0) : 0.0;
+        }
+        const float* a = k + (before * J + j) * 3;
+        const float* c = k + (after * J + j) * 3;
+        float* p = k + (rows[i] * J + j) * 3;
+        p[0] = static_cast<float>(a[0] + w * (c[0] - a[0]));
+        p[1] = static_cast<float>(a[1] + w * (c[1] - a[1]));
+        p[2] = 0.0f;  // filled in, not seen
+      }
+    }
+  }
+}
+
+ArrayF lift_keypoints(PoseLifter& model, KeypointTracks t, const LiftOptions& o, const torch::Device& device) {
+  const int J = model.config().joints;
+  if (t.keypoints.ndim() != 3 || t.keypoints.dim(1) != J || t.keypoints.dim(2) != 3)
+    fail("keypoints", fmt::format("the model takes {} joints, the keypoints have {}", J, t.keypoints.dim(1)));
+  if (o.width <= 0 || o.height <= 0) fail("--width/--height", "the image size is needed to normalise the keypoints");
+  const Skeleton& skeleton = h36m_skeleton_for(J, "the model");
+  fill_missing_joints(t, skeleton.names, o.min_confidence, o.interpolate_missing);
+
+  const int64_t N = t.keypoints.dim(0);
+  ArrayF inputs({N, J, 2});
+  for (int64_t i = 0; i < N * J; ++i) {
+    const Eigen::Vector2d n = normalize_screen({t.keypoints.values[static_cast<size_t>(i * 3)],
+                                                t.keypoints.values[static_cast<size_t>(i * 3 + 1)]},
+                                               o.width, o.height);
+    inputs.values[static_cast<size_t>(i * 2)] = static_cast<float>(n.x());
+    inputs.values[static_cast<size_t>(i * 2 + 1)] = static_cast<float>(n.y());
+  }
+  ArrayF poses = predict_poses(model, inputs, device);
+  if (o.flip) {
+    // Mirror: x -> -x in normalised coordinates and left <-> right; lift; mirror back; average.
+    std::vector<int> swap(static_cast<size_t>(J));
+    for (int j = 0; j < J; ++j) swap[static_cast<size_t>(j)] = j;
+    for (size_t i = 0; i < skeleton.joints_left.size(); ++i) {
+      swap[static_cast<size_t>(skeleton.joints_left[i])] = skeleton.joints_right[i];
+      swap[static_cast<size_t>(skeleton.joints_right[i])] = skeleton.joints_left[i];
+    }
+    ArrayF mirrored({N, J, 2});
+    for (int64_t n = 0; n < N; ++n)
+      for (int j = 0; j < J; ++j) {
+        const size_t src = static_cast<size_t>((n * J + swap[static_cast<size_t>(j)]) * 2), dst = static_cast<size_t>((n * J + j) * 2);
+        mirrored.values[dst] = -inputs.values[src];
+        mirrored.values[dst + 1] = inputs.values[src + 1];
+      }
+    const ArrayF lifted = predict_poses(model, mirrored, device);
+    for (int64_t n = 0; n < N; ++n)
+      for (int j = 0; j < J; ++j) {
+        const size_t src = static_cast<size_t>((n * J + swap[static_cast<size_t>(j)]) * 3), dst = static_cast<size_t>((n * J + j) * 3);
+        poses.values[dst] = 0.5f * (poses.values[dst] - lifted.values[src]);
+        poses.values[dst + 1] = 0.5f * (poses.values[dst + 1] + lifted.values[src + 1]);
+        poses.values[dst + 2] = 0.5f * (poses.values[dst + 2] + lifted.values[src + 2]);
+      }
+  }
+  for (int64_t n = 0; n < N; ++n)
+    for (int j = J - 1; j >= 0; --j)
+      for (int d = 0; d < 3; ++d)
+        poses.values[static_cast<size_t>((n * J + j) * 3 + d)] -= poses.values[static_cast<size_t>(n * J * 3 + d)];
+  return poses;
+}
+
+}  // namespace hoif
