@@ -1,12 +1,17 @@
 // Keypoint layouts mapped to H3.6M joints on hand-built poses, missing joints, flip averaging.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include <torch/torch.h>
 
 #include "fixtures.h"
 #include "hoif/data/layouts.h"
 #include "hoif/geometry/skeleton.h"
+#include "hoif/hoif.h"
 #include "hoif/inference/lift.h"
+#include "hoif/training/checkpoint.h"
 
 using namespace hoif;
 
@@ -152,4 +157,42 @@ TEST(Lift, OutputIsRootRelativeAndFlipAveragingIsMirrorEquivariant) {
       EXPECT_NEAR(mirrored.values[static_cast<size_t>((n * 16 + m) * 3)], -flipped.values[static_cast<size_t>((n * 16 + j) * 3)], 1e-5);
       EXPECT_NEAR(mirrored.values[static_cast<size_t>((n * 16 + m) * 3 + 1)], flipped.values[static_cast<size_t>((n * 16 + j) * 3 + 1)], 1e-5);
     }
+}
+
+TEST(PublicApi, LoadsACheckpointLiftsOneOrManyPosesAndIsSafeAcrossThreads) {
+  torch::manual_seed(2);
+  TrainOptions options = TrainOptions::recipe("hoif");
+  options.model.hid_dim = 16;
+  options.model.num_layers = 2;
+  options.model = options.model.resolved();
+  auto model = make_lifter(options.model);
+  const std::string path = (test::temp_dir("api") / "m.ckpt").string();
+  save_checkpoint(path, options, TrainState{}, *model, nullptr);
+
+  const Lifter lifter(path);
+  EXPECT_EQ(lifter.model_name(), "hoif");
+  EXPECT_EQ(lifter.num_joints(), 16);
+  EXPECT_EQ(lifter.joint_names()[9], "Head");
+  std::vector<Point2> batch;
+  for (int n = 0; n < 6; ++n)
+    for (int j = 0; j < 16; ++j) batch.push_back({static_cast<float>(400 + 11 * j + n), static_cast<float>(300 + 17 * j)});
+  const std::vector<Point3> all = lifter.lift_batch(batch, 1000, 1000);
+  ASSERT_EQ(all.size(), batch.size());
+  // One pose alone gives what it gave in the batch.
+  const std::vector<Point3> third = lifter.lift({batch.begin() + 32, batch.begin() + 48}, 1000, 1000);
+  for (int j = 0; j < 16; ++j)
+    for (int d = 0; d < 3; ++d) EXPECT_NEAR(third[static_cast<size_t>(j)][static_cast<size_t>(d)], all[static_cast<size_t>(32 + j)][static_cast<size_t>(d)], 1e-6);
+  // Four threads lifting at once get the single-threaded answer every time.
+  std::vector<std::thread> threads;
+  std::atomic<int> mismatches{0};
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 25; ++i)
+        if (lifter.lift_batch(batch, 1000, 1000) != all) ++mismatches;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(mismatches.load(), 0);
+  EXPECT_EQ(test::error_of([&] { lifter.lift({batch.begin(), batch.begin() + 15}, 1000, 1000); }),
+            "lift: 15 keypoints given, the model takes 16");
+  EXPECT_NE(test::error_of([] { Lifter("/nonexistent/m.ckpt"); }).find("/nonexistent/m.ckpt"), std::string::npos);
 }
