@@ -104,6 +104,15 @@ TEST(CliViz, GifAndMp4HaveTheFramesSizeAndDurationAskedFor) {
   const auto small = run(common + " --fps 10 --size 2 --no-ground-truth --output " + (dir / "b.mp4").string());
   ASSERT_EQ(small.exit_code, 0) << small.err;
   EXPECT_EQ(probe(dir / "b.mp4"), "40,400,252,4.000000");
+  // A video behind the 2D panel (here the MP4 just written, 15 frames): frames are read in step
+  // with the poses; a video shorter than the take is an error naming it.
+  const auto video = run(common + " --limit 12 --video " + (dir / "a.mp4").string() + " --output " + (dir / "v.gif").string());
+  ASSERT_EQ(video.exit_code, 0) << video.err;
+  EXPECT_EQ(probe(dir / "v.gif"), "12,900,352,0.240000");
+  const auto short_video = run(common + " --limit 20 --video " + (dir / "a.mp4").string() + " --output " + (dir / "w.gif").string());
+  EXPECT_EQ(short_video.exit_code, 1);
+  EXPECT_NE(short_video.err.find("a.mp4: ends before frame 16"), std::string::npos) << short_video.err;
+  EXPECT_FALSE(fs::exists(dir / "w.gif"));
   // PNG frames.
   const auto png = run(common + " --limit 3 --output " + (dir / "frames").string());
   ASSERT_EQ(png.exit_code, 0) << png.err;

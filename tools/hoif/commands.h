@@ -19,5 +19,6 @@ void register_bench(CLI::App& app);
 void register_viz(CLI::App& app);
 void register_plot(CLI::App& app);
 void register_lift(CLI::App& app);
+void register_export(CLI::App& app);
 
 }  // namespace hoif::cli

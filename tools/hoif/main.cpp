@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   hoif::cli::register_viz(app);
   hoif::cli::register_plot(app);
   hoif::cli::register_lift(app);
+  hoif::cli::register_export(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
