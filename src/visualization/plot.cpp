@@ -99,24 +99,36 @@ void draw_titles_and_y_axis(cairo_t* cr, const PlotAxes& axes, const PlotArea& a
   cairo_stroke(cr);
 }
 
-void save_png(cairo_surface_t* surface, const std::string& path) {
-  cairo_surface_flush(surface);
-  write_atomically(path, [&](const std::filesystem::path& tmp) {
-    if (cairo_surface_write_to_png(surface, tmp.c_str()) != CAIRO_STATUS_SUCCESS) fail(path, "cannot write the PNG");
-  });
-}
+// A white image with a cairo context and the plots' font, saved as PNG atomically.
+struct Canvas {
+  Canvas(int width, int height)
+      : surface(cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width, height)), cr(cairo_create(surface)) {
+    cairo_set_source_rgb(cr, 1, 1, 1);
+    cairo_paint(cr);
+    cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  }
+  ~Canvas() {
+    cairo_destroy(cr);
+    cairo_surface_destroy(surface);
+  }
+  Canvas(const Canvas&) = delete;
+  Canvas& operator=(const Canvas&) = delete;
+  void save(const std::string& path) {
+    cairo_surface_flush(surface);
+    write_atomically(path, [&](const std::filesystem::path& tmp) {
+      if (cairo_surface_write_to_png(surface, tmp.c_str()) != CAIRO_STATUS_SUCCESS) fail(path, "cannot write the PNG");
+    });
+  }
+  cairo_surface_t* surface;
+  cairo_t* cr;
+};
 
 }  // namespace
 
 void write_line_plot(const std::string& path, const PlotAxes& axes, const std::vector<PlotSeries>& series, int width,
                      int height) {
-  const std::unique_ptr<cairo_surface_t, decltype(&cairo_surface_destroy)> owned(
-      cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width, height), cairo_surface_destroy);
-  cairo_surface_t* surface = owned.get();
-  cairo_t* cr = cairo_create(surface);
-  cairo_set_source_rgb(cr, 1, 1, 1);
-  cairo_paint(cr);
-  cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  Canvas canvas(width, height);
+  cairo_t* cr = canvas.cr;
 
   const double left = 80, right = 20, top = 50, bottom = 60;
   const double pw = width - left - right, ph = height - top - bottom;
@@ -191,19 +203,13 @@ void write_line_plot(const std::string& path, const PlotAxes& axes, const std::v
     cairo_move_to(cr, left + pw / 2 - 30, top + ph / 2);
     cairo_show_text(cr, "no data");
   }
-  cairo_destroy(cr);
-  save_png(surface, path);
+  canvas.save(path);
 }
 
 void write_bar_chart(const std::string& path, const PlotAxes& axes, const std::vector<std::string>& categories,
                      const std::vector<PlotSeries>& series, int width, int height) {
-  const std::unique_ptr<cairo_surface_t, decltype(&cairo_surface_destroy)> owned(
-      cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width, height), cairo_surface_destroy);
-  cairo_surface_t* surface = owned.get();
-  cairo_t* cr = cairo_create(surface);
-  cairo_set_source_rgb(cr, 1, 1, 1);
-  cairo_paint(cr);
-  cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  Canvas canvas(width, height);
+  cairo_t* cr = canvas.cr;
 
   // Bars start at zero; category names run diagonally under them.
   const double left = 80, right = 20, top = 50, bottom = 110;
@@ -250,8 +256,7 @@ void write_bar_chart(const std::string& path, const PlotAxes& axes, const std::v
     cairo_move_to(cr, left + pw - 165, ly);
     cairo_show_text(cr, series[k].label.c_str());
   }
-  cairo_destroy(cr);
-  save_png(surface, path);
+  canvas.save(path);
 }
 
 }  // namespace hoif
