@@ -34,11 +34,15 @@ torch::Tensor HighOrderGraphConvImpl::product(const torch::Tensor& x, const std:
   return high_order_conv(x, residual_input(x0), mixing(), W, options_.alpha, options_.beta, options_.sum_orders);
 }
 
-torch::Tensor HighOrderGraphConvImpl::forward(const torch::Tensor& x, const std::optional<torch::Tensor>& x0) {
-  if (!inference_pass(*this)) return product(x, x0) + bias;
-  const auto t = folded_.get({W, e_1, e_2, e_3, bias}, [&] {
+std::vector<torch::Tensor> HighOrderGraphConvImpl::folded() {
+  return folded_.get({W, e_1, e_2, e_3, bias}, [&] {
     return std::vector<torch::Tensor>{mixing(), orders_side_by_side(W * options_.beta), bias.clone()};
   });
+}
+
+torch::Tensor HighOrderGraphConvImpl::forward(const torch::Tensor& x, const std::optional<torch::Tensor>& x0) {
+  if (!inference_pass(*this)) return product(x, x0) + bias;
+  const auto t = folded();
   return high_order_conv_folded(x, residual_input(x0), t[0], t[1], t[2], options_.alpha, options_.sum_orders, false);
 }
 
@@ -48,19 +52,23 @@ HighOrderBlockImpl::HighOrderBlockImpl(const HighOrderOptions& o, const torch::T
   if (p > 0) dropout = register_module("dropout", torch::nn::Dropout(p));
 }
 
+std::vector<torch::Tensor> HighOrderBlockImpl::folded() {
+  HighOrderGraphConvImpl& conv = *gconv;
+  const HighOrderOptions& o = conv.options();
+  return folded_.get(
+      {conv.W, conv.e_1, conv.e_2, conv.e_3, conv.bias, bn->weight, bn->bias, bn->running_mean, bn->running_var}, [&] {
+        const auto [scale, shift] = folded_batch_norm(conv.bias, *bn);
+        return std::vector<torch::Tensor>{
+            conv.mixing(), orders_side_by_side(conv.W * (o.beta * scale.view({4, 1, o.out}))), shift};
+      });
+}
+
 torch::Tensor HighOrderBlockImpl::forward(const torch::Tensor& x, const std::optional<torch::Tensor>& x0) {
   HighOrderGraphConvImpl& conv = *gconv;
   const HighOrderOptions& o = conv.options();
   if (inference_pass(*this)) {
     // BatchNorm folded into the weights and bias: one convolution and a ReLU.
-    const auto t = folded_.get({conv.W, conv.e_1, conv.e_2, conv.e_3, conv.bias, bn->weight, bn->bias,
-                                bn->running_mean, bn->running_var},
-                               [&] {
-                                 const auto [scale, shift] = folded_batch_norm(conv.bias, *bn);
-                                 return std::vector<torch::Tensor>{
-                                     conv.mixing(), orders_side_by_side(conv.W * (o.beta * scale.view({4, 1, o.out}))),
-                                     shift};
-                               });
+    const auto t = folded();
     return high_order_conv_folded(x, o.alpha == 0 ? torch::Tensor() : *x0, t[0], t[1], t[2], o.alpha, false, true);
   }
   torch::Tensor y = bias_batch_norm_relu(conv.product(x, x0), conv.bias, *bn);
@@ -105,6 +113,15 @@ double HgcnModel::forward_flops_per_pose() const {
          high_order_layer_flops(J, wide, 3);
 }
 
+std::vector<torch::Tensor> HgcnModel::folded_layers() {
+  std::vector<torch::Tensor> out = input_block_->folded();
+  for (auto& [first, second] : blocks_)
+    for (auto* block : {&first, &second})
+      for (auto& t : (*block)->folded()) out.push_back(t);
+  for (auto& t : gconv_output->folded()) out.push_back(t);
+  return out;
+}
+
 torch::Tensor HgcnModel::forward(const torch::Tensor& poses_2d) {
   torch::Tensor x = input_block_(to_joint_major(poses_2d));
   for (auto& [first, second] : blocks_) x = x + second(first(x));
@@ -135,6 +152,14 @@ double HoifNetModel::forward_flops_per_pose() const {
   const double J = c.joints, wide = 4.0 * c.hid_dim;
   return high_order_layer_flops(J, 2, c.hid_dim) + c.num_layers * high_order_layer_flops(J, wide, c.hid_dim) +
          high_order_layer_flops(J, wide, 3);
+}
+
+std::vector<torch::Tensor> HoifNetModel::folded_layers() {
+  std::vector<torch::Tensor> out = gconv_input->folded();
+  for (auto& layer : hidden_)
+    for (auto& t : layer->folded()) out.push_back(t);
+  for (auto& t : gconv_output->folded()) out.push_back(t);
+  return out;
 }
 
 torch::Tensor HoifNetModel::forward(const torch::Tensor& poses_2d) {

@@ -21,6 +21,13 @@ torch::Tensor linear_batch_norm_relu(torch::nn::Linear& linear, torch::nn::Batch
   return bias_batch_norm_relu(torch::mm(x, linear->weight.t()), linear->bias, *bn);
 }
 
+// Linear + BatchNorm in eval form: {W^T scaled per output (in, out), bias}.
+std::vector<torch::Tensor> fold_linear(torch::nn::Linear& linear, torch::nn::BatchNorm1d& bn) {
+  torch::NoGradGuard no_grad;
+  const auto [scale, shift] = folded_batch_norm(linear->bias, *bn);
+  return {linear->weight.t() * scale, shift};
+}
+
 }  // namespace
 
 LinearStageImpl::LinearStageImpl(int64_t size, double p) {
@@ -36,6 +43,12 @@ torch::Tensor LinearStageImpl::forward(const torch::Tensor& x) {
   torch::Tensor y = fast_dropout(linear_batch_norm_relu(w1, batch_norm1, x), p, is_training());
   y = fast_dropout(linear_batch_norm_relu(w2, batch_norm2, y), p, is_training());
   return x + y;
+}
+
+std::vector<torch::Tensor> LinearStageImpl::folded() {
+  std::vector<torch::Tensor> out = fold_linear(w1, batch_norm1);
+  for (auto& t : fold_linear(w2, batch_norm2)) out.push_back(t);
+  return out;
 }
 
 MartinezModel::MartinezModel(const ModelConfig& c) : PoseLifter(c) {
@@ -55,6 +68,16 @@ double MartinezModel::forward_flops_per_pose() const {
   const ModelConfig& c = config();
   const double h = c.hid_dim;
   return 2.0 * (c.joints * 2 * h + 2.0 * c.num_layers * h * h + h * (c.joints - 1) * 3);
+}
+
+std::vector<torch::Tensor> MartinezModel::folded_layers() {
+  std::vector<torch::Tensor> out = fold_linear(w1, batch_norm1);
+  for (auto& stage : stages_)
+    for (auto& t : stage->folded()) out.push_back(t);
+  torch::NoGradGuard no_grad;
+  out.push_back(w2->weight.t().clone());
+  out.push_back(w2->bias.clone());
+  return out;
 }
 
 torch::Tensor MartinezModel::forward(const torch::Tensor& poses_2d) {

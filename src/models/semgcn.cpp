@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include "hoif/core/error.h"
 #include "hoif/models/fused.h"
 
 namespace hoif {
@@ -35,10 +36,14 @@ torch::Tensor sem_graph_product(const torch::Tensor& x, const torch::Tensor& mix
 
 torch::Tensor SemGraphConvImpl::product(const torch::Tensor& x) { return sem_graph_product(x, mixing(), W); }
 
+std::vector<torch::Tensor> SemGraphConvImpl::folded() {
+  return folded_.get({W, e, bias}, [&] { return std::vector<torch::Tensor>{mixing(), W.clone(), bias.clone()}; });
+}
+
 torch::Tensor SemGraphConvImpl::forward(const torch::Tensor& x) {
   if (!inference_pass(*this)) return product(x) + bias;
-  const auto t = folded_.get({W, e}, [&] { return std::vector<torch::Tensor>{mixing()}; });
-  return sem_graph_product(x, t[0], W).add_(bias);
+  const auto t = folded();
+  return sem_graph_product(x, t[0], t[1]).add_(t[2]);
 }
 
 SemGraphBlockImpl::SemGraphBlockImpl(int64_t in, int64_t out, const torch::Tensor& adjacency, double p) {
@@ -47,14 +52,18 @@ SemGraphBlockImpl::SemGraphBlockImpl(int64_t in, int64_t out, const torch::Tenso
   if (p > 0) dropout = register_module("dropout", torch::nn::Dropout(p));
 }
 
+std::vector<torch::Tensor> SemGraphBlockImpl::folded() {
+  SemGraphConvImpl& conv = *gconv;
+  return folded_.get({conv.W, conv.e, conv.bias, bn->weight, bn->bias, bn->running_mean, bn->running_var}, [&] {
+    const auto [scale, shift] = folded_batch_norm(conv.bias, *bn);
+    return std::vector<torch::Tensor>{conv.mixing(), conv.W * scale, shift};
+  });
+}
+
 torch::Tensor SemGraphBlockImpl::forward(const torch::Tensor& x) {
   SemGraphConvImpl& conv = *gconv;
   if (inference_pass(*this)) {
-    const auto t = folded_.get({conv.W, conv.e, conv.bias, bn->weight, bn->bias, bn->running_mean, bn->running_var},
-                               [&] {
-                                 const auto [scale, shift] = folded_batch_norm(conv.bias, *bn);
-                                 return std::vector<torch::Tensor>{conv.mixing(), conv.W * scale, shift};
-                               });
+    const auto t = folded();
     return sem_graph_product(x, t[0], t[1]).add_(t[2]).relu_();
   }
   torch::Tensor y = bias_batch_norm_relu(conv.product(x), conv.bias, *bn);
@@ -67,6 +76,12 @@ SemResidualBlockImpl::SemResidualBlockImpl(int64_t dim, const torch::Tensor& adj
 }
 
 torch::Tensor SemResidualBlockImpl::forward(const torch::Tensor& x) { return x + gconv2(gconv1(x)); }
+
+std::vector<torch::Tensor> SemResidualBlockImpl::folded() {
+  std::vector<torch::Tensor> out = gconv1->folded();
+  for (auto& t : gconv2->folded()) out.push_back(t);
+  return out;
+}
 
 // ---------------------------------------------------------------- non-local
 
@@ -167,6 +182,15 @@ double SemGcnModel::forward_flops_per_pose() const {
     flops += static_cast<double>(nonlocal_.size()) * block;
   }
   return flops;
+}
+
+std::vector<torch::Tensor> SemGcnModel::folded_layers() {
+  if (!nonlocal_.empty()) throw Error("semgcn-nonlocal: its non-local blocks have no folded form to export");
+  std::vector<torch::Tensor> out = input_block_->folded();
+  for (auto& block : blocks_)
+    for (auto& t : block->folded()) out.push_back(t);
+  for (auto& t : gconv_output->folded()) out.push_back(t);
+  return out;
 }
 
 torch::Tensor SemGcnModel::forward(const torch::Tensor& poses_2d) {

@@ -1,8 +1,9 @@
-// hoif export: a checkpoint's model alone (no optimizer or RNG state), for bundling and sharing.
+// hoif export: a checkpoint's model for sharing: without optimizer state, or as TorchScript.
 #include <fmt/format.h>
 
 #include "commands.h"
 #include "hoif/core/error.h"
+#include "hoif/models/torchscript.h"
 #include "hoif/training/checkpoint.h"
 
 namespace hoif::cli {
@@ -10,15 +11,22 @@ namespace hoif::cli {
 namespace {
 
 struct ExportFlags {
-  std::string checkpoint, weights_only;
+  std::string checkpoint, weights_only, torchscript;
 };
 
 void run(const ExportFlags& f) {
-  if (f.weights_only.empty()) fail("export", "say what to write: --weights-only FILE");
+  if (f.weights_only.empty() && f.torchscript.empty()) fail("export", "say what to write: --weights-only FILE and/or --torchscript FILE");
   LoadedCheckpoint c = load_checkpoint(f.checkpoint, torch::kCPU);
-  save_checkpoint(f.weights_only, c.options, c.state, *c.model, nullptr);
-  fmt::print("{}: {} ({} parameters, epoch {}) without optimizer state\n", f.weights_only, c.options.model.name,
-             c.model->parameter_count(), c.state.epoch);
+  if (!f.weights_only.empty()) {
+    save_checkpoint(f.weights_only, c.options, c.state, *c.model, nullptr);
+    fmt::print("{}: {} ({} parameters, epoch {}) without optimizer state\n", f.weights_only, c.options.model.name,
+               c.model->parameter_count(), c.state.epoch);
+  }
+  if (!f.torchscript.empty()) {
+    export_torchscript(*c.model, f.torchscript);
+    fmt::print("{}: TorchScript, forward(poses_2d (B, {}, 2) width-normalised) -> (B, {}, 3) metres\n", f.torchscript,
+               c.options.model.joints, c.options.model.joints);
+  }
 }
 
 }  // namespace
@@ -28,6 +36,7 @@ void register_export(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("export", "Write a checkpoint's model for sharing");
   cmd->add_option("checkpoint", f->checkpoint, "A checkpoint")->required();
   cmd->add_option("--weights-only", f->weights_only, "A checkpoint with the model, its recipe and history, but no optimizer state");
+  cmd->add_option("--torchscript", f->torchscript, "A TorchScript program (torch.jit.load / torch::jit::load)");
   cmd->callback([f] { run(*f); });
 }
 

@@ -34,6 +34,8 @@ class HighOrderGraphConvImpl : public torch::nn::Module {
   torch::Tensor product(const torch::Tensor& x, const std::optional<torch::Tensor>& x0);
   // The four mixing matrices stacked, (4J, J), M_0 = I.
   torch::Tensor mixing() const;
+  // Inference form: {mixing, beta W with the orders side by side (fused.h), bias}.
+  std::vector<torch::Tensor> folded();
   const HighOrderOptions& options() const { return options_; }
 
   torch::Tensor W, e_1, e_2, e_3, bias;
@@ -53,6 +55,8 @@ class HighOrderBlockImpl : public torch::nn::Module {
  public:
   HighOrderBlockImpl(const HighOrderOptions& options, const torch::Tensor& adjacency, double dropout);
   torch::Tensor forward(const torch::Tensor& x, const std::optional<torch::Tensor>& x0 = std::nullopt);
+  // Inference form with BatchNorm folded: {mixing, weight side by side, bias} (fused.h).
+  std::vector<torch::Tensor> folded();
 
  private:
   HighOrderGraphConv gconv{nullptr};
@@ -68,6 +72,7 @@ class HgcnModel : public PoseLifter {
   explicit HgcnModel(const ModelConfig& config);
   torch::Tensor forward(const torch::Tensor& poses_2d) override;
   double forward_flops_per_pose() const override;
+  std::vector<torch::Tensor> folded_layers() override;
 
  private:
   torch::nn::ModuleList gconv_input, gconv_layers;
@@ -83,6 +88,8 @@ class HoifNetModel : public PoseLifter {
   explicit HoifNetModel(const ModelConfig& config);
   torch::Tensor forward(const torch::Tensor& poses_2d) override;
   double forward_flops_per_pose() const override;
+
+  std::vector<torch::Tensor> folded_layers() override;
 
   static constexpr double kAlpha = 0.5, kLambda = 0.5;
   static double beta(int layer_index);

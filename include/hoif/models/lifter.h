@@ -37,6 +37,9 @@ class PoseLifter : public torch::nn::Module {
   // Floating-point operations of one pose's forward pass (multiply-adds count 2), from the
   // layer shapes: what the work is, whatever the implementation.
   virtual double forward_flops_per_pose() const = 0;
+  // The inference form of every layer in forward order (BatchNorm folded; see each model), what
+  // an exported program needs besides the configuration.
+  virtual std::vector<torch::Tensor> folded_layers() = 0;
 
  private:
   ModelConfig config_;

@@ -14,6 +14,8 @@ class LinearStageImpl : public torch::nn::Module {
  public:
   LinearStageImpl(int64_t size, double dropout);
   torch::Tensor forward(const torch::Tensor& x);
+  // Both layers with BatchNorm folded: {W1^T, b1, W2^T, b2}.
+  std::vector<torch::Tensor> folded();
 
  private:
   torch::nn::Linear w1{nullptr}, w2{nullptr};
@@ -28,6 +30,7 @@ class MartinezModel : public PoseLifter {
   torch::Tensor forward(const torch::Tensor& poses_2d) override;
   bool predicts_root() const override { return false; }
   double forward_flops_per_pose() const override;
+  std::vector<torch::Tensor> folded_layers() override;
 
  private:
   torch::nn::Linear w1{nullptr}, w2{nullptr};

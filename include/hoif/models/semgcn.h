@@ -23,6 +23,8 @@ class SemGraphConvImpl : public torch::nn::Module {
   torch::Tensor product(const torch::Tensor& x);
   // [Â ∘ I | Â ∘ (1 - I)], (J, 2J): both terms as one mixing of the two stacked products.
   torch::Tensor mixing() const;
+  // Inference form: {mixing, W (2, in, out), bias}.
+  std::vector<torch::Tensor> folded();
 
   torch::Tensor W, e, bias;
 
@@ -37,6 +39,8 @@ class SemGraphBlockImpl : public torch::nn::Module {
  public:
   SemGraphBlockImpl(int64_t in, int64_t out, const torch::Tensor& adjacency, double dropout);
   torch::Tensor forward(const torch::Tensor& x);
+  // Inference form with BatchNorm folded: {mixing, W (2, in, out), bias}.
+  std::vector<torch::Tensor> folded();
 
  private:
   SemGraphConv gconv{nullptr};
@@ -51,6 +55,8 @@ class SemResidualBlockImpl : public torch::nn::Module {
  public:
   SemResidualBlockImpl(int64_t dim, const torch::Tensor& adjacency, double dropout);
   torch::Tensor forward(const torch::Tensor& x);
+  // Both blocks' folded tensors, in order.
+  std::vector<torch::Tensor> folded();
 
  private:
   SemGraphBlock gconv1{nullptr}, gconv2{nullptr};
@@ -77,6 +83,7 @@ class SemGcnModel : public PoseLifter {
   explicit SemGcnModel(const ModelConfig& config);
   torch::Tensor forward(const torch::Tensor& poses_2d) override;
   double forward_flops_per_pose() const override;
+  std::vector<torch::Tensor> folded_layers() override;
 
  private:
   torch::nn::ModuleList gconv_input, gconv_layers;

@@ -1,0 +1,14 @@
+#pragma once
+// A trained model as a self-contained TorchScript program (torch.jit.load in Python, or
+// torch::jit::load in C++): forward(poses_2d (B, J, 2), width-normalised) -> (B, J, 3) camera
+// frame, metres, as PoseLifter::forward in eval mode. BatchNorm is folded into the weights.
+#include <string>
+
+#include "hoif/models/lifter.h"
+
+namespace hoif {
+
+// Written atomically; semgcn-nonlocal is not supported (an error says so).
+void export_torchscript(PoseLifter& model, const std::string& path);
+
+}  // namespace hoif
