@@ -61,7 +61,7 @@ std::vector<Point3> Lifter::lift_batch(const std::vector<Point2>& keypoints, int
   o.height = height;
   o.flip = flip;
   o.interpolate_missing = false;
-  const ArrayF poses = lift_keypoints(*impl_->checkpoint.model, std::move(t), o, impl_->device);
+  const ArrayF poses = lift_keypoints(*impl_->checkpoint.model, t, o, impl_->device);
   std::vector<Point3> out(keypoints.size());
   for (size_t i = 0; i < out.size(); ++i) out[i] = {poses.values[i * 3], poses.values[i * 3 + 1], poses.values[i * 3 + 2]};
   return out;

@@ -67,7 +67,7 @@ void fill_missing_joints(KeypointTracks& t, const std::vector<std::string>& name
   }
 }
 
-ArrayF lift_keypoints(PoseLifter& model, KeypointTracks t, const LiftOptions& o, const torch::Device& device) {
+ArrayF lift_keypoints(PoseLifter& model, KeypointTracks& t, const LiftOptions& o, const torch::Device& device) {
   const int J = model.config().joints;
   if (t.keypoints.ndim() != 3 || t.keypoints.dim(1) != J || t.keypoints.dim(2) != 3)
     fail("keypoints", fmt::format("the model takes {} joints, the keypoints have {}", J, t.keypoints.dim(1)));

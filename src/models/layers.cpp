@@ -27,17 +27,6 @@ bool inference_pass(const torch::nn::Module& module) {
 torch::Tensor to_joint_major(const torch::Tensor& x) { return x.transpose(0, 1).contiguous(); }
 torch::Tensor from_joint_major(const torch::Tensor& x) { return x.transpose(0, 1).contiguous(); }
 
-torch::Tensor channel_batch_norm(torch::nn::BatchNorm1d& bn, const torch::Tensor& x) {
-  const auto shape = x.sizes();
-  return bn->forward(x.reshape({-1, shape.back()})).view(shape);
-}
-
-torch::Tensor mix_joints(const torch::Tensor& a, const torch::Tensor& x) {
-  const int64_t b = x.size(0), j = x.size(1), c = x.size(2);
-  const torch::Tensor joint_major = x.transpose(0, 1).reshape({j, b * c});
-  return torch::mm(a, joint_major).view({j, b, c}).transpose(0, 1);
-}
-
 torch::Tensor xavier_graph_weight(int64_t orders, int64_t in, int64_t out) {
   torch::Tensor w = torch::empty({orders, in, out});
   torch::NoGradGuard no_grad;

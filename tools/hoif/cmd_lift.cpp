@@ -100,14 +100,12 @@ void run(const LiftFlags& f) {
   o.flip = f.flip;
   o.min_confidence = f.min_confidence;
   o.interpolate_missing = f.missing == "interpolate";
-  KeypointTracks filled = tracks;
-  fill_missing_joints(filled, h36m_skeleton_for(J, f.model).names, o.min_confidence, o.interpolate_missing);
-  const ArrayF poses = lift_keypoints(*c.model, filled, o, device);
-  write_output(f.output, filled, poses, h36m_skeleton_for(J, f.model).names, f);
+  const ArrayF poses = lift_keypoints(*c.model, tracks, o, device);  // fills missing joints in place
+  write_output(f.output, tracks, poses, h36m_skeleton_for(J, f.model).names, f);
   int64_t frames = 0, people = 0;
-  for (size_t i = 0; i < filled.frame.size(); ++i) {
-    frames = std::max(frames, filled.frame[i] + 1);
-    people = std::max(people, filled.person[i] + 1);
+  for (size_t i = 0; i < tracks.frame.size(); ++i) {
+    frames = std::max(frames, tracks.frame[i] + 1);
+    people = std::max(people, tracks.person[i] + 1);
   }
   fmt::print("{}: {} poses ({} frames, up to {} people) lifted by {} ({}, {} joints){}\n", f.output, poses.dim(0), frames,
              people, f.model, c.options.model.name, J, f.flip ? " with flip augmentation" : "");

@@ -25,7 +25,9 @@ void fill_missing_joints(KeypointTracks& tracks, const std::vector<std::string>&
                          double min_confidence, bool interpolate);
 
 // tracks in the model's H3.6M joints (pixels) -> (N, J, 3) camera-frame metres, root-relative.
-ArrayF lift_keypoints(PoseLifter& model, KeypointTracks tracks, const LiftOptions& options,
+// Missing joints of `tracks` are filled in place first (fill_missing_joints), so the caller can
+// report the 2D input that was lifted.
+ArrayF lift_keypoints(PoseLifter& model, KeypointTracks& tracks, const LiftOptions& options,
                       const torch::Device& device);
 
 }  // namespace hoif
