@@ -84,31 +84,7 @@ ArrayF lift_keypoints(PoseLifter& model, KeypointTracks& t, const LiftOptions& o
     inputs.values[static_cast<size_t>(i * 2)] = static_cast<float>(n.x());
     inputs.values[static_cast<size_t>(i * 2 + 1)] = static_cast<float>(n.y());
   }
-  ArrayF poses = predict_poses(model, inputs, device);
-  if (o.flip) {
-    // Mirror: x -> -x in normalised coordinates and left <-> right; lift; mirror back; average.
-    std::vector<int> swap(static_cast<size_t>(J));
-    for (int j = 0; j < J; ++j) swap[static_cast<size_t>(j)] = j;
-    for (size_t i = 0; i < skeleton.joints_left.size(); ++i) {
-      swap[static_cast<size_t>(skeleton.joints_left[i])] = skeleton.joints_right[i];
-      swap[static_cast<size_t>(skeleton.joints_right[i])] = skeleton.joints_left[i];
-    }
-    ArrayF mirrored({N, J, 2});
-    for (int64_t n = 0; n < N; ++n)
-      for (int j = 0; j < J; ++j) {
-        const size_t src = static_cast<size_t>((n * J + swap[static_cast<size_t>(j)]) * 2), dst = static_cast<size_t>((n * J + j) * 2);
-        mirrored.values[dst] = -inputs.values[src];
-        mirrored.values[dst + 1] = inputs.values[src + 1];
-      }
-    const ArrayF lifted = predict_poses(model, mirrored, device);
-    for (int64_t n = 0; n < N; ++n)
-      for (int j = 0; j < J; ++j) {
-        const size_t src = static_cast<size_t>((n * J + swap[static_cast<size_t>(j)]) * 3), dst = static_cast<size_t>((n * J + j) * 3);
-        poses.values[dst] = 0.5f * (poses.values[dst] - lifted.values[src]);
-        poses.values[dst + 1] = 0.5f * (poses.values[dst + 1] + lifted.values[src + 1]);
-        poses.values[dst + 2] = 0.5f * (poses.values[dst + 2] + lifted.values[src + 2]);
-      }
-  }
+  ArrayF poses = predict_poses(model, inputs, device, o.flip);
   for (int64_t n = 0; n < N; ++n)
     for (int j = J - 1; j >= 0; --j)
       for (int d = 0; d < 3; ++d)

@@ -40,6 +40,12 @@ std::string TrainOptions::to_json() const {
   j["lr"] = lr;
   j["lr_decay"] = lr_decay;
   j["lr_gamma"] = lr_gamma;
+  j["lr_schedule"] = lr_schedule;
+  j["lr_min"] = lr_min;
+  j["flip_augment"] = flip_augment;
+  j["flip_test"] = flip_test;
+  j["eval_stride"] = eval_stride;
+  j["save_every_minutes"] = save_every_minutes;
   j["max_norm"] = max_norm;
   j["snapshot"] = snapshot;
   j["seed"] = seed;
@@ -63,6 +69,13 @@ TrainOptions TrainOptions::from_json(const std::string& text, const std::string&
     o.lr = j.at("lr").get<double>();
     o.lr_decay = j.at("lr_decay").get<int64_t>();
     o.lr_gamma = j.at("lr_gamma").get<double>();
+    // Absent from checkpoints written before these options existed: the originals' behaviour.
+    o.lr_schedule = j.value("lr_schedule", std::string("staircase"));
+    o.lr_min = j.value("lr_min", 0.0);
+    o.flip_augment = j.value("flip_augment", false);
+    o.flip_test = j.value("flip_test", false);
+    o.eval_stride = j.value("eval_stride", 1);
+    o.save_every_minutes = j.value("save_every_minutes", 0.0);
     o.max_norm = j.at("max_norm").get<bool>();
     o.snapshot = j.at("snapshot").get<int>();
     o.seed = j.at("seed").get<uint64_t>();
@@ -79,6 +92,17 @@ double learning_rate_at(double lr0, double gamma, int64_t decay, int64_t step) {
   if (step < 1) return lr0;
   const int64_t last = step >= decay ? (step / decay) * decay : 1;
   return lr0 * std::pow(gamma, static_cast<double>(last) / static_cast<double>(decay));
+}
+
+double cosine_learning_rate(double lr0, double lr_min, int64_t step, int64_t total_steps) {
+  if (total_steps <= 1 || step <= 1) return lr0;
+  const double t = static_cast<double>(std::min(step, total_steps) - 1) / static_cast<double>(total_steps - 1);
+  return lr_min + 0.5 * (lr0 - lr_min) * (1.0 + std::cos(M_PI * t));
+}
+
+double TrainOptions::learning_rate(int64_t step, int64_t total_steps) const {
+  if (lr_schedule == "cosine") return cosine_learning_rate(lr, lr_min, step, total_steps);
+  return learning_rate_at(lr, lr_gamma, lr_decay, step);
 }
 
 }  // namespace hoif

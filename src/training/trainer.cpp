@@ -10,6 +10,7 @@
 #include "hoif/core/atomic_file.h"
 #include "hoif/core/error.h"
 #include "hoif/core/progress.h"
+#include "hoif/data/mirror.h"
 #include "hoif/evaluation/metrics.h"
 #include "hoif/training/optimizer.h"
 #include "hoif/evaluation/predict.h"
@@ -51,15 +52,41 @@ void write_plots(const fs::path& dir, const TrainOptions& o, const TrainState& s
   write_line_plot((dir / "test_error.png").string(), {"Test error per epoch, " + what, "epoch", "mm", false, true}, {p1, p2});
 }
 
-// Pooled P1/P2 over the whole test set, as the originals log every epoch.
-std::pair<double, double> pooled_test_error(PoseLifter& model, const PoseSet& test, const torch::Device& device) {
-  const ArrayF predicted = predict_poses(model, test.inputs, device);
-  const double p1 = 1000.0 * mean(mpjpe_per_frame(root_relative(predicted), test.targets));
-  const double p2 = 1000.0 * mean(p_mpjpe_per_frame(predicted, test.targets));
+// Every `stride`-th row of an (N, ...) array.
+ArrayF every_nth(const ArrayF& a, int stride) {
+  if (stride <= 1) return a;
+  std::vector<int64_t> shape = a.shape;
+  const int64_t row = a.size() / std::max<int64_t>(1, a.dim(0));
+  shape[0] = (a.dim(0) + stride - 1) / stride;
+  ArrayF out(shape);
+  for (int64_t i = 0; i < shape[0]; ++i)
+    std::copy_n(a.data() + i * stride * row, row, out.data() + i * row);
+  return out;
+}
+
+// Pooled P1/P2 over the test set (every eval_stride-th pose), as the originals log every epoch.
+std::pair<double, double> pooled_test_error(PoseLifter& model, const PoseSet& test, const TrainOptions& o,
+                                            const torch::Device& device) {
+  const ArrayF targets = every_nth(test.targets, o.eval_stride);
+  const ArrayF predicted = predict_poses(model, every_nth(test.inputs, o.eval_stride), device, o.flip_test);
+  const double p1 = 1000.0 * mean(mpjpe_per_frame(root_relative(predicted), targets));
+  const double p2 = 1000.0 * mean(p_mpjpe_per_frame(predicted, targets));
   return {p1, p2};
 }
 
 }  // namespace
+
+torch::Tensor flip_augment_mask(uint64_t seed, int epoch, int64_t first, int64_t count) {
+  torch::Tensor mask = torch::empty({count, 1, 1}, torch::kBool);
+  bool* m = mask.data_ptr<bool>();
+  for (int64_t i = 0; i < count; ++i) {
+    uint64_t z = seed * 0x9E3779B97F4A7C15ull ^ (static_cast<uint64_t>(epoch) << 40) ^ static_cast<uint64_t>(first + i);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    m[i] = ((z ^ (z >> 31)) >> 63) != 0;
+  }
+  return mask;
+}
 
 TrainOutcome train_model(TrainRun& run) {
   TrainOptions& o = run.options;
@@ -98,10 +125,13 @@ TrainOutcome train_model(TrainRun& run) {
   const torch::Tensor inputs = torch::from_blob(const_cast<float*>(train.inputs.data()), {n, J, 2}, torch::kFloat);
   const torch::Tensor targets = torch::from_blob(const_cast<float*>(train.targets.data()), {n, J, 3}, torch::kFloat);
   const int64_t batches = (n + o.batch_size - 1) / o.batch_size;
+  const int64_t total_steps = batches * o.epochs;
+  const Skeleton& skeleton = h36m_skeleton_for(static_cast<int>(J), "the training poses");
   const auto wall_start = std::chrono::steady_clock::now();
   auto minutes_used = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count() / 60.0; };
 
   TrainOutcome outcome;
+  auto last_save = std::chrono::steady_clock::now();
   auto stop = [&](const std::string& reason) {
     save_checkpoint((dir / "last.ckpt").string(), o, state, *model, &optimizer);
     outcome.state = state;
@@ -121,10 +151,17 @@ TrainOutcome train_model(TrainRun& run) {
     const double seconds_before = state.train_seconds;
     for (int64_t b = state.batch_in_epoch; b < batches; ++b) {
       const torch::Tensor idx = perm.narrow(0, b * o.batch_size, std::min<int64_t>(o.batch_size, n - b * o.batch_size));
-      torch::Tensor x = inputs.index_select(0, idx).to(device), y = targets.index_select(0, idx).to(device);
+      torch::Tensor x = inputs.index_select(0, idx), y = targets.index_select(0, idx);
+      if (o.flip_augment) {
+        const torch::Tensor mask = flip_augment_mask(o.seed, state.epoch, b * o.batch_size, idx.size(0));
+        x = torch::where(mask, mirror_poses(x, skeleton), x);
+        y = torch::where(mask, mirror_poses(y, skeleton), y);
+      }
+      x = x.to(device);
+      y = y.to(device);
       ++state.step;
-      if (state.step % o.lr_decay == 0 || state.step == 1) {
-        state.lr = learning_rate_at(o.lr, o.lr_gamma, o.lr_decay, state.step);
+      if (const double lr = o.learning_rate(state.step, total_steps); lr != state.lr || state.step == 1) {
+        state.lr = lr;
         for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(state.lr);
       }
       torch::Tensor out = model->forward(x);
@@ -149,6 +186,12 @@ TrainOutcome train_model(TrainRun& run) {
       if (run.stop_requested && run.stop_requested()) return stop("interrupted");
       if (o.time_budget_minutes > 0 && minutes_used() >= o.time_budget_minutes && b + 1 < batches)
         return stop("time budget");
+      // A killed session loses at most this much training.
+      if (o.save_every_minutes > 0 && b + 1 < batches &&
+          std::chrono::steady_clock::now() - last_save > std::chrono::duration<double>(60.0 * o.save_every_minutes)) {
+        save_checkpoint((dir / "last.ckpt").string(), o, state, *model, &optimizer);
+        last_save = std::chrono::steady_clock::now();
+      }
     }
     bar.finish();
 
@@ -156,7 +199,7 @@ TrainOutcome train_model(TrainRun& run) {
     r.epoch = state.epoch + 1;
     r.lr = state.lr;
     r.loss = state.epoch_loss_sum / std::max<int64_t>(1, state.epoch_poses);
-    std::tie(r.p1, r.p2) = test.size() ? pooled_test_error(*model, test, device) : std::make_pair(0.0, 0.0);
+    std::tie(r.p1, r.p2) = test.size() ? pooled_test_error(*model, test, o, device) : std::make_pair(0.0, 0.0);
     r.poses_seen = state.poses_seen;
     r.seconds = state.train_seconds;
     state.history.push_back(r);
@@ -172,6 +215,7 @@ TrainOutcome train_model(TrainRun& run) {
       state.best_epoch = r.epoch;
     }
     save_checkpoint((dir / "last.ckpt").string(), o, state, *model, &optimizer);
+    last_save = std::chrono::steady_clock::now();
     if (improved) save_checkpoint((dir / "best.ckpt").string(), o, state, *model, &optimizer);
     if (o.snapshot > 0 && r.epoch % o.snapshot == 0)
       save_checkpoint((dir / fmt::format("epoch_{:04d}.ckpt", r.epoch)).string(), o, state, *model, &optimizer);

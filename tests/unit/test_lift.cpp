@@ -7,7 +7,9 @@
 #include <torch/torch.h>
 
 #include "fixtures.h"
+#include "hoif/core/error.h"
 #include "hoif/data/layouts.h"
+#include "hoif/data/mirror.h"
 #include "hoif/geometry/skeleton.h"
 #include "hoif/hoif.h"
 #include "hoif/inference/lift.h"
@@ -36,6 +38,21 @@ Eigen::Vector3f joint(const ArrayF& a, const std::string& name, int J) {
 }
 
 }  // namespace
+
+TEST(Mirror, SwapsLeftAndRightAndNegatesX) {
+  // 16-joint set: 1 RHip <-> 4 LHip, 0 Hip stays.
+  torch::Tensor pose = torch::zeros({1, 16, 3});
+  pose[0][0] = torch::tensor({0.5f, 0.25f, 2.0f});
+  pose[0][1] = torch::tensor({0.1f, 0.2f, 0.3f});
+  pose[0][4] = torch::tensor({-0.3f, 0.5f, 0.7f});
+  const torch::Tensor m = mirror_poses(pose, h36m_skeleton16());
+  EXPECT_TRUE(torch::equal(m[0][0], torch::tensor({-0.5f, 0.25f, 2.0f})));
+  EXPECT_TRUE(torch::equal(m[0][1], torch::tensor({0.3f, 0.5f, 0.7f})));
+  EXPECT_TRUE(torch::equal(m[0][4], torch::tensor({-0.1f, 0.2f, 0.3f})));
+  EXPECT_TRUE(torch::equal(mirror_poses(m, h36m_skeleton16()), pose));
+  EXPECT_EQ(mirror_joint_order(h36m_skeleton16()), (std::vector<int64_t>{0, 4, 5, 6, 1, 2, 3, 7, 8, 9, 13, 14, 15, 10, 11, 12}));
+  EXPECT_THROW(mirror_poses(torch::zeros({1, 17, 2}), h36m_skeleton16()), Error);
+}
 
 TEST(Layouts, CocoToH36mFollowsTheDocumentedRules) {
   // COCO: 0 nose, 1/2 eyes, 5/6 shoulders, 11/12 hips, 15/16 ankles.

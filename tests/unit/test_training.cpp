@@ -23,6 +23,18 @@ TEST(Schedule, StaircaseAsTheOriginals) {
   EXPECT_DOUBLE_EQ(learning_rate_at(1e-3, 0.8, 10, 35), 1e-3 * 0.8 * 0.8 * 0.8);
 }
 
+TEST(Schedule, CosineFromTheFirstToTheLastStep) {
+  // lr_min + (lr0 - lr_min) (1 + cos(pi (s - 1) / (S - 1))) / 2
+  EXPECT_DOUBLE_EQ(cosine_learning_rate(1e-3, 0.0, 1, 101), 1e-3);
+  EXPECT_NEAR(cosine_learning_rate(1e-3, 0.0, 26, 101), 0.5e-3 * (1 + std::sqrt(0.5)), 1e-15);
+  EXPECT_NEAR(cosine_learning_rate(1e-3, 0.0, 51, 101), 0.5e-3, 1e-15);
+  EXPECT_NEAR(cosine_learning_rate(2e-3, 1e-5, 101, 101), 1e-5, 1e-15);
+  TrainOptions o = TrainOptions::recipe("hoif");
+  EXPECT_DOUBLE_EQ(o.learning_rate(100000, 500), 0.8e-3);  // the recipe: staircase
+  o.lr_schedule = "cosine";
+  EXPECT_NEAR(o.learning_rate(251, 501), 0.5e-3, 1e-15);
+}
+
 TEST(Schedule, RecipesAreTheOriginals) {
   const TrainOptions m = TrainOptions::recipe("martinez"), s = TrainOptions::recipe("semgcn"),
                      n = TrainOptions::recipe("semgcn-nonlocal"), h = TrainOptions::recipe("hgcn"),
@@ -104,15 +116,32 @@ std::vector<torch::Tensor> parameters_of(const std::string& checkpoint) {
 
 }  // namespace
 
-class Resume : public ::testing::TestWithParam<const char*> {};
+// (model, budgeted): budgeted adds the cosine schedule, flip augmentation, flip test-time
+// averaging, a strided per-epoch test and a checkpoint after every batch.
+class Resume : public ::testing::TestWithParam<std::tuple<const char*, bool>> {
+ protected:
+  TrainOptions options(const fs::path& dir) const {
+    TrainOptions o = small_options(dir, std::get<0>(GetParam()));
+    if (std::get<1>(GetParam())) {
+      o.lr_schedule = "cosine";
+      o.lr_min = 1e-5;
+      o.flip_augment = true;
+      o.flip_test = true;
+      o.eval_stride = 3;
+      o.save_every_minutes = 1e-9;
+    }
+    return o;
+  }
+  std::string name() const { return std::string(std::get<0>(GetParam())) + (std::get<1>(GetParam()) ? "_budgeted" : ""); }
+};
 
 TEST_P(Resume, InterruptedAndResumedRunEqualsAnUninterruptedOne) {
   torch::set_num_threads(1);
   const PoseSet train = synthetic_set(300, 1), test = synthetic_set(64, 2);
-  const fs::path whole = test::temp_dir(std::string("resume_whole_") + GetParam());
-  const fs::path parts = test::temp_dir(std::string("resume_parts_") + GetParam());
+  const fs::path whole = test::temp_dir("resume_whole_" + name());
+  const fs::path parts = test::temp_dir("resume_parts_" + name());
 
-  TrainRun a = run_of(small_options(whole, GetParam()), train, test);
+  TrainRun a = run_of(options(whole), train, test);
   const TrainOutcome full = train_model(a);
   ASSERT_TRUE(full.finished);
   EXPECT_EQ(full.state.step, 3 * 10);  // ceil(300 / 32) = 10 batches per epoch
@@ -121,7 +150,7 @@ TEST_P(Resume, InterruptedAndResumedRunEqualsAnUninterruptedOne) {
 
   // Stop in the middle of the second epoch, then resume from last.ckpt.
   int batches = 0;
-  TrainRun b = run_of(small_options(parts, GetParam()), train, test);
+  TrainRun b = run_of(options(parts), train, test);
   // The flag is polled after every batch and once more after each epoch's evaluation, so the
   // 14th poll comes after batch 3 of epoch 2.
   b.stop_requested = [&] { return ++batches == 14; };
@@ -130,7 +159,7 @@ TEST_P(Resume, InterruptedAndResumedRunEqualsAnUninterruptedOne) {
   EXPECT_EQ(stopped.state.epoch, 1);
   EXPECT_EQ(stopped.state.batch_in_epoch, 3);
 
-  TrainRun c = run_of(small_options(parts, GetParam()), train, test);
+  TrainRun c = run_of(options(parts), train, test);
   c.resume = load_checkpoint((parts / "last.ckpt").string(), torch::Device(torch::kCPU));
   const TrainOutcome resumed = train_model(c);
   ASSERT_TRUE(resumed.finished);
@@ -145,7 +174,32 @@ TEST_P(Resume, InterruptedAndResumedRunEqualsAnUninterruptedOne) {
   for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pa[i], pb[i])) << "tensor " << i << " differs";
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, Resume, ::testing::Values("martinez", "semgcn", "hoif"));
+INSTANTIATE_TEST_SUITE_P(Models, Resume, ::testing::Combine(::testing::Values("martinez", "semgcn", "hoif"), ::testing::Bool()),
+                         [](const auto& info) {
+                           return std::string(std::get<0>(info.param)) + (std::get<1>(info.param) ? "_budgeted" : "");
+                         });
+
+TEST(Training, FlipAugmentationMirrorsHalfThePosesReproducibly) {
+  const torch::Tensor a = flip_augment_mask(3, 0, 0, 20000), b = flip_augment_mask(3, 0, 0, 20000);
+  EXPECT_TRUE(torch::equal(a, b));
+  // Binomial(20000, 1/2): the standard deviation is 71 poses; 5 of them is 354.
+  EXPECT_NEAR(a.sum().item<int64_t>(), 10000, 354);
+  // A later batch continues the same sequence; another epoch draws a different one.
+  EXPECT_TRUE(torch::equal(flip_augment_mask(3, 0, 500, 100), a.narrow(0, 500, 100)));
+  EXPECT_FALSE(torch::equal(flip_augment_mask(3, 1, 0, 20000), a));
+}
+
+TEST(Training, FlipAugmentationChangesWhatIsLearned) {
+  torch::set_num_threads(1);
+  const PoseSet train = synthetic_set(300, 1), test = synthetic_set(64, 2);
+  TrainOptions plain = small_options(test::temp_dir("flip_plain"), "semgcn");
+  TrainOptions flipped = small_options(test::temp_dir("flip_on"), "semgcn");
+  flipped.flip_augment = true;
+  TrainRun a = run_of(plain, train, test), b = run_of(flipped, train, test);
+  const TrainOutcome pa = train_model(a), pb = train_model(b);
+  // The synthetic targets are not mirror-symmetric, so training on mirrored poses changes the loss.
+  EXPECT_NE(pa.state.history[0].loss, pb.state.history[0].loss);
+}
 
 TEST(Training, LearnsTheSyntheticMapping) {
   torch::set_num_threads(1);

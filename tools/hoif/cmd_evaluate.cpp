@@ -3,6 +3,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "hoif/core/atomic_file.h"
@@ -21,6 +22,7 @@ namespace {
 struct EvaluateFlags {
   std::string checkpoint, data, keypoints, json, export_path, device = "cpu";
   int stride = 1, threads = 0;
+  bool flip_test = false;
   std::vector<std::string> actions;
   CLI::App* cmd = nullptr;
 };
@@ -84,9 +86,10 @@ void run(const EvaluateFlags& f) {
     fail(f.checkpoint, fmt::format("model takes {} joints, the data gives {}", c.options.model.joints, sets.test.num_joints));
 
   ArrayF predicted;
-  const EvaluationReport report = evaluate_model(*c.model, sets.test, device, &predicted);
-  fmt::print("{} ({}, epoch {}), keypoints '{}', test subjects S9 S11, frame stride {}\n", f.checkpoint,
-             c.options.model.name, c.state.epoch, opts.keypoints, opts.stride);
+  const EvaluationReport report = evaluate_model(*c.model, sets.test, device, f.flip_test, &predicted);
+  fmt::print("{} ({}, epoch {}), keypoints '{}', test subjects S9 S11, frame stride {}{}\n", f.checkpoint,
+             c.options.model.name, c.state.epoch, opts.keypoints, opts.stride,
+             f.flip_test ? ", flip test-time averaging" : "");
   std::set<std::pair<uint8_t, uint16_t>> takes;
   for (const auto& p : sets.test.info) takes.insert({p.subject, p.take});
   std::string absent;
@@ -97,7 +100,24 @@ void run(const EvaluateFlags& f) {
   fmt::print("{}", format_report(report));
   fmt::print("all test poses pooled (what the originals log per epoch): P1 {:.2f} mm, P2 {:.2f} mm\n", report.p1_pooled,
              report.p2_pooled);
-  if (!f.json.empty()) write_text_atomically(f.json, report_json(report) + "\n");
+  if (!f.json.empty()) {
+    // The report plus what was evaluated, so a results table can be built from the file alone.
+    nlohmann::ordered_json j;
+    j["checkpoint"] = f.checkpoint;
+    j["model"] = c.options.model.name;
+    j["keypoints"] = opts.keypoints;
+    j["epoch"] = c.state.epoch;
+    j["poses_seen"] = c.state.poses_seen;
+    j["train_minutes"] = c.state.train_seconds / 60.0;
+    j["downsample"] = opts.stride;
+    j["flip_test"] = f.flip_test;
+    j["takes_evaluated"] = takes.size();
+    j["absent_takes"] = nlohmann::json::array();
+    for (const auto& [s, t] : sets.absent)
+      if (is_test_subject(s)) j["absent_takes"].push_back(s + " " + t);
+    j.update(nlohmann::ordered_json::parse(report_json(report)));
+    write_text_atomically(f.json, j.dump(2) + "\n");
+  }
   if (!f.export_path.empty()) export_predictions(f.export_path, sets.test, predicted, data.mocap());
 }
 
@@ -112,6 +132,7 @@ void register_evaluate(CLI::App& app) {
   cmd->add_option("--keypoints", f->keypoints, "Must match the checkpoint's (it is taken from there)");
   cmd->add_option("--downsample", f->stride, "Evaluate every N-th frame (the protocol uses all)")->capture_default_str();
   cmd->add_option("--actions", f->actions, "Only these actions")->delimiter(',');
+  cmd->add_flag("--flip-test", f->flip_test, "Average each prediction with the lifted mirror image (test-time augmentation)");
   cmd->add_option("--json", f->json, "Write {p1, p2, per_action, poses} (mm) here");
   cmd->add_option("--export", f->export_path, "Write every prediction with its subject/action/take/camera/frame (npz)");
   cmd->add_option("--threads", f->threads, "CPU threads (0: every core)")->capture_default_str();

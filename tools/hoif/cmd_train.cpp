@@ -16,7 +16,7 @@ namespace {
 struct TrainFlags {
   TrainOptions options;
   std::string model;
-  bool resume = false, no_max_norm = false;
+  bool resume = false, no_max_norm = false, flip_augment = false, flip_test = false;
   CLI::App* cmd = nullptr;
 };
 
@@ -37,6 +37,9 @@ void apply(const TrainFlags& f, TrainOptions& o, bool resuming) {
   set("--lr", o.lr, v.lr);
   set("--lr-decay", o.lr_decay, v.lr_decay);
   set("--lr-gamma", o.lr_gamma, v.lr_gamma);
+  set("--lr-schedule", o.lr_schedule, v.lr_schedule);
+  set("--lr-min", o.lr_min, v.lr_min);
+  set("--flip-augment", o.flip_augment, f.flip_augment);
   set("--dropout", o.model.dropout, v.model.dropout);
   set("--hid-dim", o.model.hid_dim, v.model.hid_dim);
   set("--num-layers", o.model.num_layers, v.model.num_layers);
@@ -56,6 +59,9 @@ void apply(const TrainFlags& f, TrainOptions& o, bool resuming) {
   if (given("--threads")) o.threads = v.threads;
   if (given("--device")) o.device = v.device;
   if (given("--time-budget")) o.time_budget_minutes = v.time_budget_minutes;
+  if (given("--flip-test")) o.flip_test = f.flip_test;
+  if (given("--eval-downsample")) o.eval_stride = v.eval_stride;
+  if (given("--save-every")) o.save_every_minutes = v.save_every_minutes;
   o.checkpoint_dir = v.checkpoint_dir;
 }
 
@@ -84,6 +90,7 @@ void run(TrainFlags& f) {
   if (r.options.epochs < 1) fail("--epochs", "must be at least 1");
   if (r.options.batch_size < 1) fail("--batch-size", "must be at least 1");
   if (r.options.lr_decay < 1) fail("--lr-decay", "must be at least 1");
+  if (r.options.eval_stride < 1) fail("--eval-downsample", "must be at least 1");
   const int threads = setup_threads(r.options.threads);
   parse_device(r.options.device);
 
@@ -128,6 +135,15 @@ void register_train(CLI::App& app) {
   cmd->add_option("--lr", o.lr, "Initial learning rate")->default_str("1e-3");
   cmd->add_option("--lr-decay", o.lr_decay, "Steps between learning-rate decays")->default_str("100000");
   cmd->add_option("--lr-gamma", o.lr_gamma, "Decay factor (default: the recipe's)");
+  cmd->add_option("--lr-schedule", o.lr_schedule, "staircase (x lr-gamma every lr-decay steps) or cosine (to --lr-min over the run)")
+      ->check(CLI::IsMember({"staircase", "cosine"}))
+      ->capture_default_str();
+  cmd->add_option("--lr-min", o.lr_min, "Cosine schedule: the rate at the last step")->capture_default_str();
+  cmd->add_flag("--flip-augment", f->flip_augment, "Mirror each training pose (2D and 3D, left <-> right) with probability 1/2");
+  cmd->add_flag("--flip-test", f->flip_test, "Per-epoch evaluation averages each pose with its lifted mirror image");
+  cmd->add_option("--eval-downsample", o.eval_stride, "Per-epoch evaluation on every N-th test pose")->capture_default_str();
+  cmd->add_option("--save-every", o.save_every_minutes, "Also save last.ckpt within an epoch every this many minutes (0: off)")
+      ->capture_default_str();
   cmd->add_flag("--no-max-norm", f->no_max_norm, "Do not clip the gradient norm at 1");
   cmd->add_option("--dropout", o.model.dropout, "Dropout rate (default: the recipe's)");
   cmd->add_option("--hid-dim", o.model.hid_dim, "Hidden width (default: the model's)");

@@ -6,6 +6,8 @@
 //   hgcn             batch 256,  50 epochs, lr 1e-3 x0.80 every 100k steps
 //   hoif             batch 256,  50 epochs, lr 1e-3 x0.80 every 100k steps
 // All: Adam, gradient-norm clipping at 1, MSE in metres, reshuffled every epoch.
+// Beyond the originals (off by default): a cosine schedule over the run's steps, flip
+// augmentation, flip test-time averaging in the per-epoch evaluation, a strided per-epoch test.
 #include <cstdint>
 #include <string>
 
@@ -23,6 +25,12 @@ struct TrainOptions {
   double lr = 1e-3;
   int64_t lr_decay = 100000;  // steps between decays
   double lr_gamma = 0.0;
+  std::string lr_schedule = "staircase";  // staircase (the originals) | cosine (lr -> lr_min over all steps)
+  double lr_min = 0.0;        // cosine: the rate at the last step
+  bool flip_augment = false;  // mirror each training pose with probability 1/2
+  bool flip_test = false;     // per-epoch evaluation averages each pose with its mirror image
+  int eval_stride = 1;        // per-epoch evaluation on every N-th test pose
+  double save_every_minutes = 10;  // also save last.ckpt within an epoch this often (0: only at epoch ends)
   bool max_norm = true;       // clip the global gradient norm at 1
   std::string checkpoint_dir = "checkpoint";
   int snapshot = 5;           // keep a checkpoint every N epochs
@@ -33,6 +41,8 @@ struct TrainOptions {
 
   // The original recipe for a model, with every field filled.
   static TrainOptions recipe(const std::string& model_name);
+  // The learning rate at optimizer step `step` (1-based) of a run of `total_steps` steps.
+  double learning_rate(int64_t step, int64_t total_steps) const;
   std::string to_json() const;
   static TrainOptions from_json(const std::string& text, const std::string& where);
 };
@@ -40,5 +50,8 @@ struct TrainOptions {
 // The originals' schedule: lr0 * gamma^(s / decay), updated at step 1 and at every multiple of
 // `decay` (s is the last such step), i.e. a staircase that starts a hair below lr0.
 double learning_rate_at(double lr0, double gamma, int64_t decay, int64_t step);
+
+// Cosine annealing: lr0 at step 1, lr_min at step total_steps.
+double cosine_learning_rate(double lr0, double lr_min, int64_t step, int64_t total_steps);
 
 }  // namespace hoif

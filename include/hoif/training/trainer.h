@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 
+#include <torch/types.h>
+
 #include "hoif/data/dataset.h"
 #include "hoif/training/checkpoint.h"
 
@@ -33,6 +35,11 @@ struct TrainOutcome {
 //   epoch_NNNN.ckpt   every `snapshot` epochs
 //   log.csv           one row per epoch; loss.png and test_error.png at the end
 TrainOutcome train_model(TrainRun& run);
+
+// Which of `count` poses from position `first` of an epoch flip augmentation mirrors, as a
+// (count, 1, 1) bool tensor: a hash of (seed, epoch, position), so a resumed run mirrors exactly
+// the poses it would have, each with probability 1/2.
+torch::Tensor flip_augment_mask(uint64_t seed, int epoch, int64_t first, int64_t count);
 
 // The batch order of an epoch: a permutation that depends only on (seed, epoch).
 std::vector<int64_t> epoch_permutation(uint64_t seed, int epoch, int64_t size);
