@@ -37,6 +37,38 @@ const Mini& mini() {
 
 }  // namespace
 
+TEST(CliTrain, BudgetedRecipeEvaluateWithFlipAndExport) {
+  const fs::path ck = mini().dir / "budgeted_recipe";
+  const std::string data = mini().data.string();
+  const CliRun t = run("train --model hoif --data " + data + " --epochs 2 --hid-dim 8 --num-layers 2 --batch-size 8 --threads 1"
+                       " --lr-schedule cosine --flip-augment --flip-test --eval-downsample 2 --checkpoint " + ck.string());
+  ASSERT_EQ(t.exit_code, 0) << t.out << t.err;
+  const CliRun i = run("info " + (ck / "last.ckpt").string());
+  EXPECT_NE(i.out.find("lr 0.001 cosine to 0, clip 1, flip augmentation"), std::string::npos) << i.out;
+  EXPECT_NE(i.out.find("test on every 2 pose(s), flip test-time averaging"), std::string::npos) << i.out;
+  // The augmentation is part of the run: a resume may not switch it.
+  expect_one_line_error(run("train --resume --epochs 3 --lr-schedule staircase --checkpoint " + ck.string()),
+                        "--lr-schedule: differs from the checkpoint");
+
+  const fs::path json = mini().dir / "budget_eval.json";
+  const CliRun e = run("evaluate " + (ck / "last.ckpt").string() + " --flip-test --json " + json.string());
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_NE(e.out.find("flip test-time averaging"), std::string::npos) << e.out;
+  std::ifstream in(json);
+  const auto j = nlohmann::json::parse(in);
+  EXPECT_EQ(j.at("model").get<std::string>(), "hoif");
+  EXPECT_EQ(j.at("epoch").get<int>(), 2);
+  EXPECT_EQ(j.at("poses_seen").get<int>(), 2 * 32);
+  EXPECT_TRUE(j.at("flip_test").get<bool>());
+  EXPECT_EQ(j.at("takes_evaluated").get<int>(), 1);
+  EXPECT_EQ(j.at("poses").get<int>(), 16);
+
+  const fs::path onnx = mini().dir / "budget.onnx";
+  const CliRun x = run("export " + (ck / "last.ckpt").string() + " --onnx " + onnx.string());
+  ASSERT_EQ(x.exit_code, 0) << x.err;
+  EXPECT_GT(fs::file_size(onnx), 1000u);
+}
+
 TEST(CliTrain, TrainResumeEvaluateInfo) {
   const fs::path ck = mini().dir / "run";
   const std::string data = mini().data.string();

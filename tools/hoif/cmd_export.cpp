@@ -1,8 +1,9 @@
-// hoif export: a checkpoint's model for sharing: without optimizer state, or as TorchScript.
+// hoif export: a checkpoint's model for sharing: without optimizer state, as TorchScript, or as ONNX.
 #include <fmt/format.h>
 
 #include "commands.h"
 #include "hoif/core/error.h"
+#include "hoif/models/onnx.h"
 #include "hoif/models/torchscript.h"
 #include "hoif/training/checkpoint.h"
 
@@ -11,11 +12,12 @@ namespace hoif::cli {
 namespace {
 
 struct ExportFlags {
-  std::string checkpoint, weights_only, torchscript;
+  std::string checkpoint, weights_only, torchscript, onnx;
 };
 
 void run(const ExportFlags& f) {
-  if (f.weights_only.empty() && f.torchscript.empty()) fail("export", "say what to write: --weights-only FILE and/or --torchscript FILE");
+  if (f.weights_only.empty() && f.torchscript.empty() && f.onnx.empty())
+    fail("export", "say what to write: --weights-only FILE, --torchscript FILE and/or --onnx FILE");
   LoadedCheckpoint c = load_checkpoint(f.checkpoint, torch::kCPU);
   if (!f.weights_only.empty()) {
     save_checkpoint(f.weights_only, c.options, c.state, *c.model, nullptr);
@@ -25,6 +27,11 @@ void run(const ExportFlags& f) {
   if (!f.torchscript.empty()) {
     export_torchscript(*c.model, f.torchscript);
     fmt::print("{}: TorchScript, forward(poses_2d (B, {}, 2) width-normalised) -> (B, {}, 3) metres\n", f.torchscript,
+               c.options.model.joints, c.options.model.joints);
+  }
+  if (!f.onnx.empty()) {
+    export_onnx(*c.model, f.onnx);
+    fmt::print("{}: ONNX (opset 13), poses_2d (batch, {}, 2) width-normalised -> poses_3d (batch, {}, 3) metres\n", f.onnx,
                c.options.model.joints, c.options.model.joints);
   }
 }
@@ -37,6 +44,7 @@ void register_export(CLI::App& app) {
   cmd->add_option("checkpoint", f->checkpoint, "A checkpoint")->required();
   cmd->add_option("--weights-only", f->weights_only, "A checkpoint with the model, its recipe and history, but no optimizer state");
   cmd->add_option("--torchscript", f->torchscript, "A TorchScript program (torch.jit.load / torch::jit::load)");
+  cmd->add_option("--onnx", f->onnx, "An ONNX graph (opset 13): input poses_2d, output poses_3d");
   cmd->callback([f] { run(*f); });
 }
 

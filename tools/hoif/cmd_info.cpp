@@ -19,15 +19,20 @@ void register_info(CLI::App& app) {
     fmt::print("parameters  {} (all receive a gradient)\n", c.model->parameter_count());
     fmt::print("data        {} (keypoints '{}', stride {})\n", c.options.data_path.empty() ? "-" : c.options.data_path,
                c.options.data.keypoints, c.options.data.stride);
-    fmt::print("recipe      {} epochs, batch {}, lr {} x{} every {} steps, clip {}, seed {}\n", c.options.epochs,
-               c.options.batch_size, c.options.lr, c.options.lr_gamma, c.options.lr_decay, c.options.max_norm ? "1" : "off",
-               c.options.seed);
+    const TrainOptions& o = c.options;
+    const std::string schedule = o.lr_schedule == "cosine"
+                                     ? fmt::format("lr {} cosine to {}", o.lr, o.lr_min)
+                                     : fmt::format("lr {} x{} every {} steps", o.lr, o.lr_gamma, o.lr_decay);
+    fmt::print("recipe      {} epochs, batch {}, {}, clip {}{}, seed {}\n", o.epochs, o.batch_size, schedule,
+               o.max_norm ? "1" : "off", o.flip_augment ? ", flip augmentation" : "", o.seed);
+    if (o.flip_test || o.eval_stride > 1)
+      fmt::print("per epoch   test on every {} pose(s){}\n", o.eval_stride, o.flip_test ? ", flip test-time averaging" : "");
     fmt::print("state       epoch {} done{}, step {}, lr {:.4g}, {} poses seen, {:.1f} min training\n", s.epoch,
                s.batch_in_epoch ? fmt::format(" (+{} batches of the next)", s.batch_in_epoch) : "", s.step, s.lr,
                s.poses_seen, s.train_seconds / 60);
     if (!s.history.empty()) {
       const EpochRecord& last = s.history.back();
-      fmt::print("last epoch  test P1 {:.2f} mm, P2 {:.2f} mm (all test poses pooled)\n", last.p1, last.p2);
+      fmt::print("last epoch  test P1 {:.2f} mm, P2 {:.2f} mm (test poses pooled)\n", last.p1, last.p2);
       fmt::print("best epoch  {} with test P1 {:.2f} mm (selected on the test set)\n", s.best_epoch, s.best_p1);
     }
     if (s.baseline_p1 > 0) fmt::print("baseline    mean training pose: test P1 {:.2f} mm\n", s.baseline_p1);

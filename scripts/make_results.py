@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""Builds results/results.json and the tables of RESULTS.md and README.md from the evaluation
+files that scripts/results.sh writes (results/rows/<row>.json) and the runs' logs. Every number
+comes from those files; nothing is typed in here except the published figures (REFERENCE.md).
+
+Usage: scripts/make_results.py [--runs runs/results]
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+
+PUBLISHED = {  # (model, keypoints) -> (P1, P2, epochs); CPN rows are the originals' detected-2D rows
+    ("martinez", "gt"): (44.40, 35.25, 200),
+    ("semgcn", "gt"): (42.14, 33.53, 50),
+    ("semgcn-nonlocal", "gt"): (40.78, 31.46, 30),
+    ("hgcn", "gt"): (39.52, 31.07, 50),
+    ("hoif", "gt"): (39.16, 30.83, 50),
+    ("hgcn", "sh_pt_mpii"): (55.60, 43.70, 50),  # published on CPN detections
+    ("hoif", "sh_pt_mpii"): (54.80, 42.90, 50),  # published on CPN detections
+}
+ORDER = ["martinez", "semgcn", "semgcn-nonlocal", "hgcn", "hoif"]
+ACTIONS = ["Directions", "Discussion", "Eating", "Greeting", "Phoning", "Photo", "Posing", "Purchases",
+           "Sitting", "SittingDown", "Smoking", "Waiting", "WalkDog", "Walking", "WalkTogether"]
+RECIPES = {"budget": "budget-3h", "original": "original"}
+
+
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def write_atomically(path, text):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def train_command(run_dir):
+    with open(os.path.join(run_dir, "train.log")) as f:
+        first = f.readline().strip()
+    if not first.startswith("command: "):
+        raise SystemExit(f"{run_dir}/train.log: first line is not the training command")
+    return first[len("command: "):]
+
+
+def rows(results_dir, runs_dir):
+    out = []
+    rows_dir = os.path.join(results_dir, "rows")
+    for name in sorted(os.listdir(rows_dir)):
+        if not name.endswith(".json") or name.endswith("_noflip.json"):
+            continue
+        row = name[:-5]
+        e = read_json(os.path.join(rows_dir, name))
+        noflip_path = os.path.join(rows_dir, row + "_noflip.json")
+        noflip = read_json(noflip_path) if os.path.exists(noflip_path) else None
+        recipe = RECIPES[row.rsplit("_", 1)[1]]
+        kept = os.path.join("models", "results", row + ".ckpt")
+        published = PUBLISHED.get((e["model"], e["keypoints"]))
+        out.append({
+            "model": e["model"],
+            "keypoints": e["keypoints"],
+            "recipe": recipe,
+            "p1": round(e["p1"], 2),
+            "p2": round(e["p2"], 2),
+            "epochs": e["epoch"],
+            "poses_seen": e["poses_seen"],
+            "train_minutes": round(e["train_minutes"], 1),
+            "checkpoint": kept if os.path.exists(kept) else None,
+            "command": train_command(os.path.join(runs_dir, row)),
+            "evaluate": f"hoif evaluate {kept if os.path.exists(kept) else os.path.join(runs_dir, row, 'last.ckpt')}"
+                        + (" --flip-test" if e["flip_test"] else ""),
+            "flip_test": e["flip_test"],
+            "p1_without_flip_test": round(noflip["p1"], 2) if noflip else None,
+            "p2_without_flip_test": round(noflip["p2"], 2) if noflip else None,
+            "per_action": {a: {"p1": round(v["p1"], 2), "p2": round(v["p2"], 2)} for a, v in e["per_action"].items()},
+            "poses_evaluated": e["poses"],
+            "absent_test_takes": e["absent_takes"],
+            "published_p1": published[0] if published else None,
+            "published_p2": published[1] if published else None,
+            "row": row,
+        })
+    out.sort(key=lambda r: (r["keypoints"] != "gt", r["recipe"], ORDER.index(r["model"])))
+    return out
+
+
+def summary_table(rs):
+    lines = ["| model | 2D | recipe | P1 | P2 | published P1 / P2 | epochs | poses seen | training (min) |",
+             "|---|---|---|---:|---:|---|---:|---:|---:|"]
+    for r in rs:
+        pub = f"{r['published_p1']:.2f} / {r['published_p2']:.2f}" if r["published_p1"] else "—"
+        if r["keypoints"] != "gt" and r["published_p1"]:
+            pub += " (CPN)"
+        lines.append(f"| {r['model']} | {r['keypoints']} | {r['recipe']} | {r['p1']:.2f} | {r['p2']:.2f} | {pub} | "
+                     f"{r['epochs']} | {r['poses_seen']:,} | {r['train_minutes']:.0f} |")
+    return "\n".join(lines)
+
+
+def per_action_table(rs, key):
+    head = "| model | 2D | recipe | " + " | ".join(a[:6] for a in ACTIONS) + " | Avg |"
+    lines = [head, "|---|---|---|" + "---:|" * (len(ACTIONS) + 1)]
+    for r in rs:
+        cells = [f"{r['per_action'][a][key]:.1f}" if a in r["per_action"] else "—" for a in ACTIONS]
+        lines.append(f"| {r['model']} | {r['keypoints']} | {r['recipe']} | " + " | ".join(cells) + f" | {r[key]:.2f} |")
+    return "\n".join(lines)
+
+
+def replace_between(path, marker, text):
+    with open(path) as f:
+        doc = f.read()
+    begin, end = f"<!-- {marker} begin -->", f"<!-- {marker} end -->"
+    pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
+    if not pattern.search(doc):
+        raise SystemExit(f"{path}: no '{begin}' ... '{end}' markers")
+    write_atomically(path, pattern.sub(lambda _: f"{begin}\n{text}\n{end}", doc))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", default="runs/results")
+    args = ap.parse_args()
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    os.chdir(root)
+    rs = rows("results", args.runs)
+    for r in rs:  # the training logs, for the curves
+        src = os.path.join(args.runs, r["row"], "log.csv")
+        if os.path.exists(src):
+            shutil.copyfile(src, os.path.join("results", "logs", r["row"] + ".csv"))
+    public = [{k: v for k, v in r.items() if k != "row"} for r in rs]
+    write_atomically("results/results.json", json.dumps(public, indent=2) + "\n")
+    replace_between("RESULTS.md", "summary", summary_table(rs))
+    replace_between("RESULTS.md", "p1 per action", per_action_table(rs, "p1"))
+    replace_between("RESULTS.md", "p2 per action", per_action_table(rs, "p2"))
+    replace_between("README.md", "results", summary_table(rs))
+    print(f"{len(rs)} rows: results/results.json, RESULTS.md, README.md")
+
+
+if __name__ == "__main__":
+    main()
