@@ -24,6 +24,8 @@ ORDER = ["martinez", "semgcn", "semgcn-nonlocal", "hgcn", "hoif"]
 ACTIONS = ["Directions", "Discussion", "Eating", "Greeting", "Phoning", "Photo", "Posing", "Purchases",
            "Sitting", "SittingDown", "Smoking", "Waiting", "WalkDog", "Walking", "WalkTogether"]
 RECIPES = {"budget": "budget-3h", "original": "original"}
+# Evaluations of a budgeted row's checkpoint without one of its changes (scripts/results.sh).
+VARIANTS = ("_noflip.json", "_training_weights.json")
 
 
 def read_json(path):
@@ -50,12 +52,12 @@ def rows(results_dir, runs_dir):
     out = []
     rows_dir = os.path.join(results_dir, "rows")
     for name in sorted(os.listdir(rows_dir)):
-        if not name.endswith(".json") or name.endswith("_noflip.json"):
+        if not name.endswith(".json") or name.endswith(VARIANTS):
             continue
         row = name[:-5]
         e = read_json(os.path.join(rows_dir, name))
-        noflip_path = os.path.join(rows_dir, row + "_noflip.json")
-        noflip = read_json(noflip_path) if os.path.exists(noflip_path) else None
+        noflip, training_weights = (read_json(p) if os.path.exists(p) else None
+                                    for p in (os.path.join(rows_dir, row + v) for v in VARIANTS))
         recipe = RECIPES[row.rsplit("_", 1)[1]]
         kept = os.path.join("models", "results", row + ".ckpt")
         published = PUBLISHED.get((e["model"], e["keypoints"]))
@@ -75,6 +77,8 @@ def rows(results_dir, runs_dir):
             "flip_test": e["flip_test"],
             "p1_without_flip_test": round(noflip["p1"], 2) if noflip else None,
             "p2_without_flip_test": round(noflip["p2"], 2) if noflip else None,
+            "p1_without_weight_average": round(training_weights["p1"], 2) if training_weights else None,
+            "p2_without_weight_average": round(training_weights["p2"], 2) if training_weights else None,
             "per_action": {a: {"p1": round(v["p1"], 2), "p2": round(v["p2"], 2)} for a, v in e["per_action"].items()},
             "poses_evaluated": e["poses"],
             "absent_test_takes": e["absent_takes"],
@@ -95,6 +99,16 @@ def summary_table(rs):
             pub += " (CPN)"
         lines.append(f"| {r['model']} | {r['keypoints']} | {r['recipe']} | {r['p1']:.2f} | {r['p2']:.2f} | {pub} | "
                      f"{r['epochs']} | {r['poses_seen']:,} | {r['train_minutes']:.0f} |")
+    return "\n".join(lines)
+
+
+def changes_table(rs):
+    lines = ["| model | 2D | P1 | without flip test | without weight average |", "|---|---|---:|---:|---:|"]
+    for r in rs:
+        if r["recipe"] != RECIPES["budget"]:
+            continue
+        cells = [f"{r[k]:.2f}" if r[k] is not None else "—" for k in ("p1", "p1_without_flip_test", "p1_without_weight_average")]
+        lines.append(f"| {r['model']} | {r['keypoints']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -131,6 +145,7 @@ def main():
     public = [{k: v for k, v in r.items() if k != "row"} for r in rs]
     write_atomically("results/results.json", json.dumps(public, indent=2) + "\n")
     replace_between("RESULTS.md", "summary", summary_table(rs))
+    replace_between("RESULTS.md", "changes", changes_table(rs))
     replace_between("RESULTS.md", "p1 per action", per_action_table(rs, "p1"))
     replace_between("RESULTS.md", "p2 per action", per_action_table(rs, "p2"))
     replace_between("README.md", "results", summary_table(rs))

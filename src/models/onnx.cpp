@@ -164,7 +164,9 @@ void add_value_info(onnx::ValueInfoProto* v, const std::string& name, int64_t J,
 
 void export_onnx(PoseLifter& model, const std::string& path) {
   const ModelConfig& c = model.config();
-  if (c.name == "semgcn-nonlocal") fail(path, "semgcn-nonlocal cannot be exported to ONNX yet");
+  // Its non-local blocks need a product of two computed values per pose, which the runtime the
+  // tests check with (OpenCV 4.6) cannot run; an export nobody has run is not offered.
+  if (c.name == "semgcn-nonlocal") fail(path, "semgcn-nonlocal cannot be exported to ONNX yet (TorchScript works)");
   model.eval();
   std::vector<torch::Tensor> layers;
   {

@@ -139,6 +139,26 @@ torch::Tensor GraphNonLocalImpl::forward(const torch::Tensor& x) {
   return z.index_select(2, restored_.to(x.device())).permute({2, 0, 1}).contiguous();
 }
 
+std::vector<torch::Tensor> GraphNonLocalImpl::folded() {
+  torch::NoGradGuard no_grad;
+  auto conv = [](torch::nn::Sequential& s) { return s[0]->as<torch::nn::Conv1d>(); };
+  auto matrix = [](const torch::nn::Conv1dImpl* c) { return c->weight.squeeze(2).t().contiguous(); };
+  const torch::nn::Conv1dImpl* out = conv(W);
+  auto& bn = *W[1]->as<torch::nn::BatchNorm1d>();
+  const auto [scale, shift] = folded_batch_norm(out->bias, bn);
+  return {grouped_.clone(),
+          restored_.clone(),
+          matrix(conv(g)),
+          conv(g)->bias.clone(),
+          matrix(theta.get()),
+          theta->bias.clone(),
+          matrix(conv(phi)),
+          conv(phi)->bias.clone(),
+          concat_project[0]->as<torch::nn::Conv2d>()->weight.view({2, inter_}).clone(),
+          (matrix(out) * scale).contiguous(),
+          shift.clone()};
+}
+
 // ---------------------------------------------------------------- model
 
 SemGcnModel::SemGcnModel(const ModelConfig& c) : PoseLifter(c) {
@@ -185,11 +205,12 @@ double SemGcnModel::forward_flops_per_pose() const {
 }
 
 std::vector<torch::Tensor> SemGcnModel::folded_layers() {
-  if (!nonlocal_.empty()) throw Error("semgcn-nonlocal: its non-local blocks have no folded form to export");
   std::vector<torch::Tensor> out = input_block_->folded();
   for (auto& block : blocks_)
     for (auto& t : block->folded()) out.push_back(t);
   for (auto& t : gconv_output->folded()) out.push_back(t);
+  for (auto& block : nonlocal_)
+    for (auto& t : block->folded()) out.push_back(t);
   return out;
 }
 

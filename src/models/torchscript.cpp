@@ -5,6 +5,7 @@
 
 #include "hoif/core/atomic_file.h"
 #include "hoif/core/error.h"
+#include "hoif/geometry/skeleton.h"
 #include "hoif/models/high_order.h"
 
 namespace hoif {
@@ -67,14 +68,40 @@ def conv(self, x: Tensor, i: int, relu: bool) -> Tensor:
         out = torch.relu(out)
     return out
 
+def nonlocal_block(self, x: Tensor, i: int) -> Tensor:
+    t = self.layers
+    s = 3 * self.num_graph_layers + 11 * i
+    J = x.size(0)
+    B = x.size(1)
+    xg = x.index_select(0, t[s])
+    inter = t[s + 2].size(1)
+    gs = self.group_size
+    N = J // gs
+    g = (torch.matmul(xg, t[s + 2]) + t[s + 3]).narrow(0, 0, N * gs).reshape(N, gs, B, inter).amax(1)
+    theta = torch.matmul(xg, t[s + 4]) + t[s + 5]
+    phi = (torch.matmul(xg, t[s + 6]) + t[s + 7]).narrow(0, 0, N * gs).reshape(N, gs, B, inter).amax(1)
+    a = torch.matmul(theta, t[s + 8][0])
+    c = torch.matmul(phi, t[s + 8][1])
+    f = torch.relu(a.t().unsqueeze(2) + c.t().unsqueeze(1)) / N
+    y = torch.bmm(f, g.transpose(0, 1))
+    z = (torch.matmul(y, t[s + 9]) + t[s + 10]).transpose(0, 1) + xg
+    return z.index_select(0, t[s + 1])
+
 def forward(self, poses_2d: Tensor) -> Tensor:
     x = poses_2d.transpose(0, 1).contiguous()
-    n = len(self.layers) // 3
+    n = self.num_graph_layers
     x = self.conv(x, 0, True)
+    k = 0
+    if self.num_nonlocal > 0:
+        x = self.nonlocal_block(x, k)
+        k += 1
     i = 1
     while i + 1 < n - 1:
         y = self.conv(x, i, True)
         x = x + self.conv(y, i + 1, True)
+        if self.num_nonlocal > 0:
+            x = self.nonlocal_block(x, k)
+            k += 1
         i += 2
     return self.conv(x, n - 1, False).transpose(0, 1).contiguous()
 )JIT";
@@ -97,7 +124,6 @@ def forward(self, poses_2d: Tensor) -> Tensor:
 
 void export_torchscript(PoseLifter& model, const std::string& path) {
   const ModelConfig& c = model.config();
-  if (c.name == "semgcn-nonlocal") fail(path, "semgcn-nonlocal cannot be exported to TorchScript yet");
   model.eval();
   std::vector<torch::Tensor> layers;
   {
@@ -112,7 +138,12 @@ void export_torchscript(PoseLifter& model, const std::string& path) {
     m.register_attribute("alpha", c10::FloatType::get(), c.name == "hoif" ? HoifNetModel::kAlpha : 0.0);
     m.register_attribute("residual_pairs", c10::BoolType::get(), c.name == "hgcn");
     m.define(kHighOrder);
-  } else if (c.name == "semgcn") {
+  } else if (c.name == "semgcn" || c.name == "semgcn-nonlocal") {
+    const int64_t graph_layers = 2 * c.num_layers + 2, nonlocal = c.name == "semgcn" ? 0 : c.num_layers + 1;
+    m.register_attribute("num_graph_layers", c10::IntType::get(), graph_layers);
+    m.register_attribute("num_nonlocal", c10::IntType::get(), nonlocal);
+    m.register_attribute("group_size", c10::IntType::get(),
+                         static_cast<int64_t>(h36m_skeleton_for(c.joints, path).nonlocal_groups.front().size()));
     m.define(kSemGcn);
   } else {
     m.define(kLinear);

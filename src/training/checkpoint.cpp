@@ -75,14 +75,19 @@ TrainState TrainState::from_json(const std::string& text, const std::string& whe
 }
 
 void save_checkpoint(const std::string& path, const TrainOptions& options, const TrainState& state,
-                     PoseLifter& model, torch::optim::Optimizer* optimizer) {
+                     PoseLifter& model, torch::optim::Optimizer* optimizer, PoseLifter* average) {
   torch::serialize::OutputArchive archive;
   archive.write("format", text_tensor(kFormat));
   archive.write("options", text_tensor(options.to_json()));
   archive.write("state", text_tensor(state.to_json()));
   torch::serialize::OutputArchive model_archive;
-  model.save(model_archive);
+  (average ? *average : model).save(model_archive);
   archive.write("model", model_archive);
+  if (average) {
+    torch::serialize::OutputArchive training_archive;
+    model.save(training_archive);
+    archive.write("training_model", training_archive);
+  }
   if (optimizer) {
     torch::serialize::OutputArchive optimizer_archive;
     optimizer->save(optimizer_archive);
@@ -109,15 +114,21 @@ LoadedCheckpoint load_checkpoint(const std::string& path, const torch::Device& d
     fail(path, "checkpoint lacks its configuration");
   c.options = TrainOptions::from_json(tensor_text(options), path);
   c.state = TrainState::from_json(tensor_text(state), path);
-  c.model = make_lifter(c.options.model);
-  try {
+  auto read_model = [&](const char* key) -> std::shared_ptr<PoseLifter> {
     torch::serialize::InputArchive model_archive;
-    if (!c.archive->try_read("model", model_archive)) fail(path, "checkpoint holds no model weights");
-    c.model->load(model_archive);
-  } catch (const c10::Error&) {
-    fail(path, "model weights do not match the configuration stored with them");
-  }
-  c.model->to(device);
+    if (!c.archive->try_read(key, model_archive)) return nullptr;
+    auto model = make_lifter(c.options.model);
+    try {
+      model->load(model_archive);
+    } catch (const c10::Error&) {
+      fail(path, "model weights do not match the configuration stored with them");
+    }
+    model->to(device);
+    return model;
+  };
+  c.model = read_model("model");
+  if (!c.model) fail(path, "checkpoint holds no model weights");
+  c.training_model = read_model("training_model");
   return c;
 }
 

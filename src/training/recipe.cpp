@@ -45,6 +45,7 @@ std::string TrainOptions::to_json() const {
   j["flip_augment"] = flip_augment;
   j["flip_test"] = flip_test;
   j["eval_stride"] = eval_stride;
+  j["weight_average"] = weight_average;
   j["save_every_minutes"] = save_every_minutes;
   j["max_norm"] = max_norm;
   j["snapshot"] = snapshot;
@@ -75,6 +76,7 @@ TrainOptions TrainOptions::from_json(const std::string& text, const std::string&
     o.flip_augment = j.value("flip_augment", false);
     o.flip_test = j.value("flip_test", false);
     o.eval_stride = j.value("eval_stride", 1);
+    o.weight_average = j.value("weight_average", 0.0);
     o.save_every_minutes = j.value("save_every_minutes", 0.0);
     o.max_norm = j.at("max_norm").get<bool>();
     o.snapshot = j.at("snapshot").get<int>();

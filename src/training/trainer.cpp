@@ -13,6 +13,7 @@
 #include "hoif/data/mirror.h"
 #include "hoif/evaluation/metrics.h"
 #include "hoif/training/optimizer.h"
+#include "hoif/training/weight_average.h"
 #include "hoif/evaluation/predict.h"
 #include "hoif/visualization/plot.h"
 
@@ -99,15 +100,24 @@ TrainOutcome train_model(TrainRun& run) {
   const fs::path dir(o.checkpoint_dir);
   fs::create_directories(dir);
 
-  std::shared_ptr<PoseLifter> model;
+  std::shared_ptr<PoseLifter> model, average;  // average: of the weights, evaluated and saved as the model
   TrainState state;
   if (run.resume) {
-    model = run.resume->model;
+    model = run.resume->training_model ? run.resume->training_model : run.resume->model;
+    if (o.weight_average > 0) {
+      if (!run.resume->training_model) fail(run.resume->path, "keeps no weight average to resume");
+      average = run.resume->model;
+    }
     state = run.resume->state;
   } else {
     torch::manual_seed(o.seed);
     model = make_lifter(o.model);
     model->to(device);
+    if (o.weight_average > 0) {
+      average = make_lifter(o.model);
+      average->to(device);
+      copy_weights(*average, *model);
+    }
     state.lr = o.lr;
     state.baseline_p1 = test.size() ? mean_pose_baseline_p1(train, test) : 0.0;
   }
@@ -116,6 +126,10 @@ TrainOutcome train_model(TrainRun& run) {
     restore_optimizer(*run.resume, optimizer);
     restore_rng(*run.resume);
   }
+  PoseLifter& evaluated = average ? *average : *model;
+  auto save = [&](const std::string& name) {
+    save_checkpoint((dir / name).string(), o, state, *model, &optimizer, average.get());
+  };
   write_text_atomically(dir / "config.json", o.to_json() + "\n");
   run.log(fmt::format("{}: {} parameters; {} training poses, {} test poses; {} epochs of batch {}", o.model.name,
                       model->parameter_count(), train.size(), test.size(), o.epochs, o.batch_size));
@@ -133,7 +147,7 @@ TrainOutcome train_model(TrainRun& run) {
   TrainOutcome outcome;
   auto last_save = std::chrono::steady_clock::now();
   auto stop = [&](const std::string& reason) {
-    save_checkpoint((dir / "last.ckpt").string(), o, state, *model, &optimizer);
+    save("last.ckpt");
     outcome.state = state;
     outcome.stop_reason = reason;
     run.log(fmt::format("stopped ({}) in epoch {} after batch {} of {}; saved {}; continue with --resume", reason,
@@ -174,6 +188,7 @@ TrainOutcome train_model(TrainRun& run) {
       loss.backward();
       if (o.max_norm) clip_grad_norm(model->parameters(), 1.0);
       optimizer.step();
+      if (average) update_weight_average(*average, *model, o.weight_average, state.step);
       const int64_t bs = idx.size(0);
       state.epoch_loss_sum += loss.item<double>() * static_cast<double>(bs);
       state.epoch_poses += bs;
@@ -189,7 +204,7 @@ TrainOutcome train_model(TrainRun& run) {
       // A killed session loses at most this much training.
       if (o.save_every_minutes > 0 && b + 1 < batches &&
           std::chrono::steady_clock::now() - last_save > std::chrono::duration<double>(60.0 * o.save_every_minutes)) {
-        save_checkpoint((dir / "last.ckpt").string(), o, state, *model, &optimizer);
+        save("last.ckpt");
         last_save = std::chrono::steady_clock::now();
       }
     }
@@ -199,7 +214,7 @@ TrainOutcome train_model(TrainRun& run) {
     r.epoch = state.epoch + 1;
     r.lr = state.lr;
     r.loss = state.epoch_loss_sum / std::max<int64_t>(1, state.epoch_poses);
-    std::tie(r.p1, r.p2) = test.size() ? pooled_test_error(*model, test, o, device) : std::make_pair(0.0, 0.0);
+    std::tie(r.p1, r.p2) = test.size() ? pooled_test_error(evaluated, test, o, device) : std::make_pair(0.0, 0.0);
     r.poses_seen = state.poses_seen;
     r.seconds = state.train_seconds;
     state.history.push_back(r);
@@ -214,11 +229,10 @@ TrainOutcome train_model(TrainRun& run) {
       state.best_p1 = r.p1;
       state.best_epoch = r.epoch;
     }
-    save_checkpoint((dir / "last.ckpt").string(), o, state, *model, &optimizer);
+    save("last.ckpt");
     last_save = std::chrono::steady_clock::now();
-    if (improved) save_checkpoint((dir / "best.ckpt").string(), o, state, *model, &optimizer);
-    if (o.snapshot > 0 && r.epoch % o.snapshot == 0)
-      save_checkpoint((dir / fmt::format("epoch_{:04d}.ckpt", r.epoch)).string(), o, state, *model, &optimizer);
+    if (improved) save("best.ckpt");
+    if (o.snapshot > 0 && r.epoch % o.snapshot == 0) save(fmt::format("epoch_{:04d}.ckpt", r.epoch));
     write_log_csv(dir / "log.csv", state);
     if (run.stop_requested && run.stop_requested()) return stop("interrupted");
     if (o.time_budget_minutes > 0 && minutes_used() >= o.time_budget_minutes && state.epoch < o.epochs)

@@ -41,10 +41,10 @@ TEST(CliTrain, BudgetedRecipeEvaluateWithFlipAndExport) {
   const fs::path ck = mini().dir / "budgeted_recipe";
   const std::string data = mini().data.string();
   const CliRun t = run("train --model hoif --data " + data + " --epochs 2 --hid-dim 8 --num-layers 2 --batch-size 8 --threads 1"
-                       " --lr-schedule cosine --flip-augment --flip-test --eval-downsample 2 --checkpoint " + ck.string());
+                       " --lr-schedule cosine --flip-augment --flip-test --weight-average 0.9 --eval-downsample 2 --checkpoint " + ck.string());
   ASSERT_EQ(t.exit_code, 0) << t.out << t.err;
   const CliRun i = run("info " + (ck / "last.ckpt").string());
-  EXPECT_NE(i.out.find("lr 0.001 cosine to 0, clip 1, flip augmentation"), std::string::npos) << i.out;
+  EXPECT_NE(i.out.find("lr 0.001 cosine to 0, clip 1, flip augmentation, weight average (decay 0.9)"), std::string::npos) << i.out;
   EXPECT_NE(i.out.find("test on every 2 pose(s), flip test-time averaging"), std::string::npos) << i.out;
   // The augmentation is part of the run: a resume may not switch it.
   expect_one_line_error(run("train --resume --epochs 3 --lr-schedule staircase --checkpoint " + ck.string()),
@@ -62,6 +62,17 @@ TEST(CliTrain, BudgetedRecipeEvaluateWithFlipAndExport) {
   EXPECT_TRUE(j.at("flip_test").get<bool>());
   EXPECT_EQ(j.at("takes_evaluated").get<int>(), 1);
   EXPECT_EQ(j.at("poses").get<int>(), 16);
+  EXPECT_EQ(j.at("weights").get<std::string>(), "weight average");
+  // The optimizer's own last weights, kept beside the average, evaluate differently.
+  const fs::path raw_json = mini().dir / "budget_eval_raw.json";
+  const CliRun w = run("evaluate " + (ck / "last.ckpt").string() + " --flip-test --training-weights --json " + raw_json.string());
+  ASSERT_EQ(w.exit_code, 0) << w.err;
+  std::ifstream raw_in(raw_json);
+  const auto raw = nlohmann::json::parse(raw_in);
+  EXPECT_EQ(raw.at("weights").get<std::string>(), "training weights");
+  EXPECT_NE(raw.at("p1").get<double>(), j.at("p1").get<double>());
+  expect_one_line_error(run("train --model hoif --data " + data + " --weight-average 1 --checkpoint " + (mini().dir / "x").string()),
+                        "--weight-average: must be in [0, 1)");
 
   const fs::path onnx = mini().dir / "budget.onnx";
   const CliRun x = run("export " + (ck / "last.ckpt").string() + " --onnx " + onnx.string());
@@ -96,6 +107,8 @@ TEST(CliTrain, TrainResumeEvaluateInfo) {
   std::ifstream in(json);
   const auto j = nlohmann::json::parse(in);
   EXPECT_EQ(j.at("poses").get<int>(), 16);
+  EXPECT_EQ(j.at("weights").get<std::string>(), "weights");
+  expect_one_line_error(run("evaluate " + (ck / "last.ckpt").string() + " --training-weights"), "keeps no weight average");
   EXPECT_EQ(j.at("per_action").at("Walking").at("poses").get<int>(), 16);
   EXPECT_DOUBLE_EQ(j.at("p1").get<double>(), j.at("per_action").at("Walking").at("p1").get<double>());
   expect_one_line_error(run("evaluate " + (ck / "last.ckpt").string() + " --keypoints sh_pt_mpii"), "conflicts with the checkpoint");
@@ -198,10 +211,13 @@ TEST(CliTrain, ImportWeightsOfTheOriginalCode) {
 
 TEST(CliTrain, CtrlCSavesAndResumes) {
   const fs::path ck = mini().dir / "interrupted";
-  // Long enough to still be training two seconds in; SIGINT then stops it at the next batch.
+  // SIGINT once training has started (its log says so; a loaded machine may take a while to get
+  // there), then it stops at the next batch. 100000 epochs: still training then.
+  const std::string log = (mini().dir / "int.out").string();
   const std::string cmd = "(" + std::string(HOIF_BINARY) + " train --model hgcn --data " + mini().data.string() +
                           " --epochs 100000 --hid-dim 8 --batch-size 4 --threads 1 --checkpoint " + ck.string() +
-                          " > " + (mini().dir / "int.out").string() + " 2>&1 & pid=$!; sleep 2; kill -INT $pid; wait $pid)";
+                          " > " + log + " 2>&1 & pid=$!; for i in $(seq 1200); do grep -q 'trivial baseline' " + log +
+                          " && break; sleep 0.1; done; sleep 0.5; kill -INT $pid; wait $pid)";
   const int status = std::system(cmd.c_str());
   EXPECT_EQ(WEXITSTATUS(status), 130);
   std::ifstream in(mini().dir / "int.out");

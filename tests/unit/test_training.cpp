@@ -9,6 +9,7 @@
 #include "fixtures.h"
 #include "hoif/core/error.h"
 #include "hoif/training/trainer.h"
+#include "hoif/training/weight_average.h"
 #include "hoif/visualization/plot.h"
 
 using namespace hoif;
@@ -106,18 +107,22 @@ TrainRun run_of(const TrainOptions& options, const PoseSet& train, const PoseSet
   return r;
 }
 
+// Every weight and buffer a checkpoint keeps: the model's, then the training weights' if any.
 std::vector<torch::Tensor> parameters_of(const std::string& checkpoint) {
   LoadedCheckpoint c = load_checkpoint(checkpoint, torch::Device(torch::kCPU));
   std::vector<torch::Tensor> out;
-  for (const auto& p : c.model->parameters()) out.push_back(p.detach().clone());
-  for (const auto& b : c.model->buffers()) out.push_back(b.detach().clone());
+  for (const auto& model : {c.model, c.training_model}) {
+    if (!model) continue;
+    for (const auto& p : model->parameters()) out.push_back(p.detach().clone());
+    for (const auto& b : model->buffers()) out.push_back(b.detach().clone());
+  }
   return out;
 }
 
 }  // namespace
 
 // (model, budgeted): budgeted adds the cosine schedule, flip augmentation, flip test-time
-// averaging, a strided per-epoch test and a checkpoint after every batch.
+// averaging, a weight average, a strided per-epoch test and a checkpoint after every batch.
 class Resume : public ::testing::TestWithParam<std::tuple<const char*, bool>> {
  protected:
   TrainOptions options(const fs::path& dir) const {
@@ -127,6 +132,7 @@ class Resume : public ::testing::TestWithParam<std::tuple<const char*, bool>> {
       o.lr_min = 1e-5;
       o.flip_augment = true;
       o.flip_test = true;
+      o.weight_average = 0.9;
       o.eval_stride = 3;
       o.save_every_minutes = 1e-9;
     }
@@ -178,6 +184,49 @@ INSTANTIATE_TEST_SUITE_P(Models, Resume, ::testing::Combine(::testing::Values("m
                          [](const auto& info) {
                            return std::string(std::get<0>(info.param)) + (std::get<1>(info.param) ? "_budgeted" : "");
                          });
+
+TEST(WeightAverage, DecayWarmsUpThenHolds) {
+  EXPECT_DOUBLE_EQ(weight_average_decay(0.999, 1), 2.0 / 11.0);
+  EXPECT_DOUBLE_EQ(weight_average_decay(0.999, 100), 101.0 / 110.0);
+  EXPECT_DOUBLE_EQ(weight_average_decay(0.999, 100000), 0.999);
+}
+
+TEST(WeightAverage, MovesEachTensorTowardsTheModelByOneMinusTheDecay) {
+  torch::nn::Sequential average(torch::nn::Linear(2, 1), torch::nn::BatchNorm1d(1));
+  torch::nn::Sequential model(torch::nn::Linear(2, 1), torch::nn::BatchNorm1d(1));
+  torch::NoGradGuard no_grad;
+  for (auto& p : average->parameters()) p.fill_(1.0);
+  for (auto& p : model->parameters()) p.fill_(3.0);
+  model->named_buffers()["1.running_mean"].fill_(5.0);  // average's: 0
+  model->named_buffers()["1.num_batches_tracked"].fill_(7);
+  update_weight_average(*average, *model, 0.5, 1000);  // decay 0.5 once warmed up
+  for (const auto& p : average->parameters()) EXPECT_TRUE(torch::allclose(p, torch::full_like(p, 2.0)));
+  EXPECT_FLOAT_EQ(average->named_buffers()["1.running_mean"].item<float>(), 2.5);
+  EXPECT_EQ(average->named_buffers()["1.num_batches_tracked"].item<int64_t>(), 7);  // copied, not averaged
+  update_weight_average(*average, *model, 0.5, 1001);
+  for (const auto& p : average->parameters()) EXPECT_TRUE(torch::allclose(p, torch::full_like(p, 2.5)));
+  copy_weights(*average, *model);
+  for (const auto& p : average->parameters()) EXPECT_TRUE(torch::equal(p, torch::full_like(p, 3.0)));
+  torch::nn::Sequential other(torch::nn::Linear(2, 1));
+  EXPECT_THROW(update_weight_average(*other, *model, 0.5, 1), std::invalid_argument);
+}
+
+TEST(WeightAverage, CheckpointsKeepTheAverageAsTheModelAndTheTrainingWeightsBeside) {
+  torch::set_num_threads(1);
+  const PoseSet train = synthetic_set(300, 1), test = synthetic_set(64, 2);
+  TrainOptions o = small_options(test::temp_dir("weight_average"), "semgcn");
+  o.weight_average = 0.9;
+  TrainRun r = run_of(o, train, test);
+  ASSERT_TRUE(train_model(r).finished);
+  LoadedCheckpoint c = load_checkpoint((fs::path(o.checkpoint_dir) / "last.ckpt").string(), torch::Device(torch::kCPU));
+  ASSERT_TRUE(c.training_model);
+  EXPECT_FALSE(torch::equal(c.model->parameters()[0], c.training_model->parameters()[0]));
+
+  TrainOptions plain = small_options(test::temp_dir("no_weight_average"), "semgcn");
+  TrainRun p = run_of(plain, train, test);
+  ASSERT_TRUE(train_model(p).finished);
+  EXPECT_FALSE(load_checkpoint((fs::path(plain.checkpoint_dir) / "last.ckpt").string(), torch::Device(torch::kCPU)).training_model);
+}
 
 TEST(Training, FlipAugmentationMirrorsHalfThePosesReproducibly) {
   const torch::Tensor a = flip_augment_mask(3, 0, 0, 20000), b = flip_augment_mask(3, 0, 0, 20000);

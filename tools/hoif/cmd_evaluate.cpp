@@ -22,7 +22,7 @@ namespace {
 struct EvaluateFlags {
   std::string checkpoint, data, keypoints, json, export_path, device = "cpu";
   int stride = 1, threads = 0;
-  bool flip_test = false;
+  bool flip_test = false, training_weights = false;
   std::vector<std::string> actions;
   CLI::App* cmd = nullptr;
 };
@@ -85,10 +85,15 @@ void run(const EvaluateFlags& f) {
   if (sets.test.num_joints != c.options.model.joints)
     fail(f.checkpoint, fmt::format("model takes {} joints, the data gives {}", c.options.model.joints, sets.test.num_joints));
 
+  if (f.training_weights && !c.training_model)
+    fail(f.checkpoint, "keeps no weight average: its model already is the training weights");
+  PoseLifter& model = f.training_weights ? *c.training_model : *c.model;
+  const std::string weights = f.training_weights ? "training weights" : c.training_model ? "weight average" : "weights";
+
   ArrayF predicted;
-  const EvaluationReport report = evaluate_model(*c.model, sets.test, device, f.flip_test, &predicted);
-  fmt::print("{} ({}, epoch {}), keypoints '{}', test subjects S9 S11, frame stride {}{}\n", f.checkpoint,
-             c.options.model.name, c.state.epoch, opts.keypoints, opts.stride,
+  const EvaluationReport report = evaluate_model(model, sets.test, device, f.flip_test, &predicted);
+  fmt::print("{} ({}, epoch {}, {}), keypoints '{}', test subjects S9 S11, frame stride {}{}\n", f.checkpoint,
+             c.options.model.name, c.state.epoch, weights, opts.keypoints, opts.stride,
              f.flip_test ? ", flip test-time averaging" : "");
   std::set<std::pair<uint8_t, uint16_t>> takes;
   for (const auto& p : sets.test.info) takes.insert({p.subject, p.take});
@@ -111,6 +116,7 @@ void run(const EvaluateFlags& f) {
     j["train_minutes"] = c.state.train_seconds / 60.0;
     j["downsample"] = opts.stride;
     j["flip_test"] = f.flip_test;
+    j["weights"] = weights;
     j["takes_evaluated"] = takes.size();
     j["absent_takes"] = nlohmann::json::array();
     for (const auto& [s, t] : sets.absent)
@@ -133,6 +139,8 @@ void register_evaluate(CLI::App& app) {
   cmd->add_option("--downsample", f->stride, "Evaluate every N-th frame (the protocol uses all)")->capture_default_str();
   cmd->add_option("--actions", f->actions, "Only these actions")->delimiter(',');
   cmd->add_flag("--flip-test", f->flip_test, "Average each prediction with the lifted mirror image (test-time augmentation)");
+  cmd->add_flag("--training-weights", f->training_weights,
+                "Evaluate the optimizer's last weights instead of the weight average (runs with --weight-average)");
   cmd->add_option("--json", f->json, "Write {p1, p2, per_action, poses} (mm) here");
   cmd->add_option("--export", f->export_path, "Write every prediction with its subject/action/take/camera/frame (npz)");
   cmd->add_option("--threads", f->threads, "CPU threads (0: every core)")->capture_default_str();

@@ -23,8 +23,9 @@ void register_info(CLI::App& app) {
     const std::string schedule = o.lr_schedule == "cosine"
                                      ? fmt::format("lr {} cosine to {}", o.lr, o.lr_min)
                                      : fmt::format("lr {} x{} every {} steps", o.lr, o.lr_gamma, o.lr_decay);
-    fmt::print("recipe      {} epochs, batch {}, {}, clip {}{}, seed {}\n", o.epochs, o.batch_size, schedule,
-               o.max_norm ? "1" : "off", o.flip_augment ? ", flip augmentation" : "", o.seed);
+    fmt::print("recipe      {} epochs, batch {}, {}, clip {}{}{}, seed {}\n", o.epochs, o.batch_size, schedule,
+               o.max_norm ? "1" : "off", o.flip_augment ? ", flip augmentation" : "",
+               o.weight_average > 0 ? fmt::format(", weight average (decay {})", o.weight_average) : "", o.seed);
     if (o.flip_test || o.eval_stride > 1)
       fmt::print("per epoch   test on every {} pose(s){}\n", o.eval_stride, o.flip_test ? ", flip test-time averaging" : "");
     fmt::print("state       epoch {} done{}, step {}, lr {:.4g}, {} poses seen, {:.1f} min training\n", s.epoch,

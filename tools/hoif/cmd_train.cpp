@@ -40,6 +40,8 @@ void apply(const TrainFlags& f, TrainOptions& o, bool resuming) {
   set("--lr-schedule", o.lr_schedule, v.lr_schedule);
   set("--lr-min", o.lr_min, v.lr_min);
   set("--flip-augment", o.flip_augment, f.flip_augment);
+  set("--weight-average", o.weight_average, v.weight_average);
+  if (!(o.weight_average >= 0 && o.weight_average < 1)) fail("--weight-average", "must be in [0, 1)");
   set("--dropout", o.model.dropout, v.model.dropout);
   set("--hid-dim", o.model.hid_dim, v.model.hid_dim);
   set("--num-layers", o.model.num_layers, v.model.num_layers);
@@ -141,6 +143,10 @@ void register_train(CLI::App& app) {
   cmd->add_option("--lr-min", o.lr_min, "Cosine schedule: the rate at the last step")->capture_default_str();
   cmd->add_flag("--flip-augment", f->flip_augment, "Mirror each training pose (2D and 3D, left <-> right) with probability 1/2");
   cmd->add_flag("--flip-test", f->flip_test, "Per-epoch evaluation averages each pose with its lifted mirror image");
+  cmd->add_option("--weight-average", o.weight_average,
+                  "Keep an exponential moving average of the weights with this decay per step (e.g. 0.9998); "
+                  "it is what is evaluated and saved as the model (0: off)")
+      ->capture_default_str();
   cmd->add_option("--eval-downsample", o.eval_stride, "Per-epoch evaluation on every N-th test pose")->capture_default_str();
   cmd->add_option("--save-every", o.save_every_minutes, "Also save last.ckpt within an epoch every this many minutes (0: off)")
       ->capture_default_str();

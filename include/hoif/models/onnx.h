@@ -10,7 +10,7 @@
 namespace hoif {
 
 // Checked with ONNX's model checker and written atomically; semgcn-nonlocal is not supported
-// (an error says so).
+// (an error says so; export it to TorchScript).
 void export_onnx(PoseLifter& model, const std::string& path);
 
 }  // namespace hoif

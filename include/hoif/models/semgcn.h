@@ -69,6 +69,11 @@ class GraphNonLocalImpl : public torch::nn::Module {
  public:
   GraphNonLocalImpl(int64_t dim, const std::vector<int>& grouped_order, int group_size);
   torch::Tensor forward(const torch::Tensor& x);  // (J, B, C)
+  // For export, 11 tensors: grouped order, restoring order (int64), then for (B, J, C) inputs
+  // g, theta, phi as (C, inter) weights and biases, the pairwise projection (2, inter), and the
+  // output convolution with its BatchNorm folded in, (inter, C) and (C).
+  static constexpr int kFoldedTensors = 11;
+  std::vector<torch::Tensor> folded();
 
  private:
   torch::nn::Sequential g{nullptr}, phi{nullptr}, concat_project{nullptr}, W{nullptr};
@@ -83,6 +88,8 @@ class SemGcnModel : public PoseLifter {
   explicit SemGcnModel(const ModelConfig& config);
   torch::Tensor forward(const torch::Tensor& poses_2d) override;
   double forward_flops_per_pose() const override;
+  // The graph layers, 3 tensors each, in order; then (semgcn-nonlocal) each non-local block's
+  // GraphNonLocalImpl::kFoldedTensors, the block after the input first.
   std::vector<torch::Tensor> folded_layers() override;
 
  private:

@@ -8,7 +8,7 @@
 
 namespace hoif {
 
-// Written atomically; semgcn-nonlocal is not supported (an error says so).
+// Written atomically.
 void export_torchscript(PoseLifter& model, const std::string& path);
 
 }  // namespace hoif

@@ -41,14 +41,17 @@ struct TrainState {
   static TrainState from_json(const std::string& text, const std::string& where);
 };
 
+// With `average` (training with a weight average), the checkpoint's model is the average, what
+// evaluation, export and lifting use; the optimizer's weights are kept beside it to resume from.
 void save_checkpoint(const std::string& path, const TrainOptions& options, const TrainState& state,
-                     PoseLifter& model, torch::optim::Optimizer* optimizer);
+                     PoseLifter& model, torch::optim::Optimizer* optimizer, PoseLifter* average = nullptr);
 
 struct LoadedCheckpoint {
   std::string path;
   TrainOptions options;
   TrainState state;
-  std::shared_ptr<PoseLifter> model;
+  std::shared_ptr<PoseLifter> model;           // the weights to use (the average, if one was kept)
+  std::shared_ptr<PoseLifter> training_model;  // the optimizer's weights when they differ; else null
   std::shared_ptr<torch::serialize::InputArchive> archive;  // for the optimizer and RNG state
 };
 

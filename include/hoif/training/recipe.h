@@ -7,7 +7,8 @@
 //   hoif             batch 256,  50 epochs, lr 1e-3 x0.80 every 100k steps
 // All: Adam, gradient-norm clipping at 1, MSE in metres, reshuffled every epoch.
 // Beyond the originals (off by default): a cosine schedule over the run's steps, flip
-// augmentation, flip test-time averaging in the per-epoch evaluation, a strided per-epoch test.
+// augmentation, flip test-time averaging in the per-epoch evaluation, a strided per-epoch test,
+// an exponential moving average of the weights.
 #include <cstdint>
 #include <string>
 
@@ -30,6 +31,7 @@ struct TrainOptions {
   bool flip_augment = false;  // mirror each training pose with probability 1/2
   bool flip_test = false;     // per-epoch evaluation averages each pose with its mirror image
   int eval_stride = 1;        // per-epoch evaluation on every N-th test pose
+  double weight_average = 0;  // > 0: keep, evaluate and save an average of the weights with this per-step decay
   double save_every_minutes = 10;  // also save last.ckpt within an epoch this often (0: only at epoch ends)
   bool max_norm = true;       // clip the global gradient norm at 1
   std::string checkpoint_dir = "checkpoint";
