@@ -73,6 +73,26 @@ void BM_AdamStep_Fused(benchmark::State& state) {
 }
 BENCHMARK(BM_AdamStep_Fused);
 
+// The channel GEMM of folded inference, fp32 against bf16 operands (LibTorch routes bf16 to
+// oneDNN): HOIF-Net's (16 joints x 1024 poses, 256) x (256, 256) and the linear model's
+// (1024, 1024) x (1024, 1024). The bf16 variant includes converting the activations.
+void gemm_shapes(benchmark::internal::Benchmark* b) { b->Args({16384, 256, 256})->Args({1024, 1024, 1024}); }
+
+void BM_InferenceGemm_Fp32(benchmark::State& state) {
+  const torch::Tensor x = torch::randn({state.range(0), state.range(1)}), w = torch::randn({state.range(1), state.range(2)});
+  for (auto _ : state) benchmark::DoNotOptimize(torch::mm(x, w));
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_InferenceGemm_Fp32)->Apply(gemm_shapes);
+
+void BM_InferenceGemm_Bf16(benchmark::State& state) {
+  const torch::Tensor x = torch::randn({state.range(0), state.range(1)});
+  const torch::Tensor w = torch::randn({state.range(1), state.range(2)}).to(torch::kBFloat16);
+  for (auto _ : state) benchmark::DoNotOptimize(torch::mm(x.to(torch::kBFloat16), w).to(torch::kFloat));
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_InferenceGemm_Bf16)->Apply(gemm_shapes);
+
 }  // namespace
 
 int main(int argc, char** argv) {

@@ -1,4 +1,5 @@
 #include "hoif/models/fused.h"
+#include "hoif/models/precision.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
@@ -353,11 +354,11 @@ std::pair<Tensor, Tensor> high_order_forward(const Tensor& x, const Tensor& x0, 
                                              const Tensor& w_all, const Tensor& bias, double alpha, bool sum_orders,
                                              bool relu) {
   const int64_t J = x.size(0), B = x.size(1), cin = x.size(2), O = w_all.size(1) / 4;
-  const Tensor p = torch::mm(x.contiguous().view({J * B, cin}), w_all);  // (J*B, 4 O)
+  const Tensor p = channel_mm(x.contiguous().view({J * B, cin}), w_all);  // (J*B, 4 O)
   // X0 W summed over the orders when they are summed: one narrow GEMM instead of four.
   const Tensor q = alpha == 0.0 ? Tensor()
-                                : torch::mm(x0.contiguous().view({J * B, cin}),
-                                            sum_orders ? w_all.view({cin, 4, O}).sum(1) : w_all);
+                                : channel_mm(x0.contiguous().view({J * B, cin}),
+                                             sum_orders ? w_all.view({cin, 4, O}).sum(1) : w_all);
   Tensor out = torch::empty({J, B, sum_orders ? O : 4 * O}, x.options());
   const Tensor b = bias.defined() ? bias.contiguous() : Tensor();
   mix_joints_kernel(mixing, false, static_cast<float>(1.0 - alpha), {p.data_ptr<float>(), O}, out.data_ptr<float>(),

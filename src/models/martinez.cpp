@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "hoif/models/fused.h"
+#include "hoif/models/precision.h"
 
 namespace hoif {
 
@@ -18,7 +19,7 @@ torch::nn::Linear kaiming_linear(int64_t in, int64_t out) {
 
 // Linear -> BatchNorm -> ReLU with the bias, normalisation and ReLU in one fused pass.
 torch::Tensor linear_batch_norm_relu(torch::nn::Linear& linear, torch::nn::BatchNorm1d& bn, const torch::Tensor& x) {
-  return bias_batch_norm_relu(torch::mm(x, linear->weight.t()), linear->bias, *bn);
+  return bias_batch_norm_relu(channel_mm(x, linear->weight.t()), linear->bias, *bn);
 }
 
 // Linear + BatchNorm in eval form: {W^T scaled per output (in, out), bias}.

@@ -6,6 +6,7 @@
 
 #include "hoif/models/fused.h"
 #include "hoif/models/lifter.h"
+#include "hoif/models/precision.h"
 #include "hoif/training/optimizer.h"
 
 using namespace hoif;
@@ -145,3 +146,45 @@ INSTANTIATE_TEST_SUITE_P(Models, FoldedInference,
                            std::replace(n.begin(), n.end(), '-', '_');
                            return n;
                          });
+
+TEST(Bf16Inference, MultipliesInBf16OnlyInsideTheScopeWithoutAutogradAndForLargeBatches) {
+  torch::manual_seed(9);
+  const torch::Tensor x = torch::randn({512, 64}), w = torch::randn({64, 32}), exact = torch::mm(x, w);
+  torch::NoGradGuard no_grad;
+  EXPECT_TRUE(torch::equal(channel_mm(x, w), exact));  // off by default
+  {
+    const Bf16Inference scope;
+    EXPECT_TRUE(Bf16Inference::active());
+    const torch::Tensor bf16 = channel_mm(x, w);
+    EXPECT_EQ(bf16.scalar_type(), torch::kFloat);
+    EXPECT_FALSE(torch::equal(bf16, exact));
+    // Operands rounded to 8 significant bits: each product is off by at most 2^-8 relative, so
+    // the sum by at most 2^-8 of sum |x||w|.
+    const torch::Tensor bound = torch::mm(x.abs(), w.abs()) * std::ldexp(1.0, -8);
+    EXPECT_TRUE(((bf16 - exact).abs() <= bound).all().item<bool>());
+    EXPECT_TRUE(torch::equal(channel_mm(x.narrow(0, 0, 16), w), exact.narrow(0, 0, 16)));  // a few rows: fp32
+    {
+      torch::AutoGradMode grad(true);
+      EXPECT_TRUE(torch::equal(channel_mm(x, w), exact));  // training: fp32
+    }
+  }
+  EXPECT_FALSE(Bf16Inference::active());
+}
+
+TEST(Bf16Inference, ChangesHoifNetOutputsByLittle) {
+  torch::manual_seed(3);
+  ModelConfig c;
+  c.name = "hoif";
+  auto model = make_lifter(c);
+  model->eval();
+  torch::NoGradGuard no_grad;
+  const torch::Tensor x = torch::randn({64, 16, 2}) * 0.5;
+  const torch::Tensor fp32 = model->forward(x);
+  torch::Tensor bf16;
+  {
+    const Bf16Inference scope;
+    bf16 = model->forward(x);
+  }
+  EXPECT_FALSE(torch::equal(bf16, fp32));
+  EXPECT_LT(max_diff(bf16, fp32), 0.02 * fp32.abs().max().item<float>());
+}

@@ -15,6 +15,7 @@
 #include "hoif/core/atomic_file.h"
 #include "hoif/core/error.h"
 #include "hoif/evaluation/predict.h"
+#include "hoif/models/precision.h"
 #include "hoif/training/optimizer.h"
 #include "hoif/training/recipe.h"
 #include "runtime.h"
@@ -93,6 +94,11 @@ nlohmann::ordered_json bench_model(const std::string& name, double seconds, doub
   torch::InferenceMode guard;
   const torch::Tensor xb = torch::randn({1024, J, 2}) * 0.5;
   const double infer_pps = rate(seconds, [&] { model->forward(xb); }) * 1024.0;
+  double infer_pps_bf16 = 0;  // the same with bf16 GEMM operands (evaluate --bf16, lift --bf16)
+  {
+    Bf16Inference bf16;
+    infer_pps_bf16 = rate(seconds, [&] { model->forward(xb); }) * 1024.0;
+  }
 
   // One pose at a time.
   const torch::Tensor x1 = torch::randn({1, J, 2}) * 0.5;
@@ -113,6 +119,7 @@ nlohmann::ordered_json bench_model(const std::string& name, double seconds, doub
   j["forward_mflop_per_pose"] = flops / 1e6;
   j["train_poses_per_s"] = train_pps;
   j["infer_poses_per_s"] = infer_pps;
+  j["infer_poses_per_s_bf16"] = infer_pps_bf16;
   j["latency_ms_p50"] = pct(0.5);
   j["latency_ms_p99"] = pct(0.99);
   // A training step costs about three forward passes (forward, and backward for inputs and weights).
@@ -135,14 +142,14 @@ void run(const BenchFlags& f) {
   const double peak = gemm_gflops(f.seconds);
   report["gemm_gflops"] = peak;
   fmt::print("{} threads; fp32 GEMM (4096x256)x(256x256): {:.1f} GFLOP/s (the ceiling below)\n", threads, peak);
-  fmt::print("{:<16} {:>9} {:>12} {:>12} {:>9} {:>9} {:>10} {:>10} {:>8}\n", "model", "MFLOP/pose", "train pose/s",
-             "infer pose/s", "p50 ms", "p99 ms", "train eff", "infer eff", "RSS MB");
+  fmt::print("{:<16} {:>9} {:>12} {:>12} {:>11} {:>9} {:>9} {:>10} {:>10} {:>8}\n", "model", "MFLOP/pose", "train pose/s",
+             "infer pose/s", "bf16 pose/s", "p50 ms", "p99 ms", "train eff", "infer eff", "RSS MB");
   for (const auto& m : models) {
     const auto j = bench_model(m, f.seconds, peak, f.profile);
     report["models"][m] = j;
-    fmt::print("{:<16} {:>9.2f} {:>12.0f} {:>12.0f} {:>9.3f} {:>9.3f} {:>9.0f}% {:>9.0f}% {:>8.0f}\n", m,
+    fmt::print("{:<16} {:>9.2f} {:>12.0f} {:>12.0f} {:>11.0f} {:>9.3f} {:>9.3f} {:>9.0f}% {:>9.0f}% {:>8.0f}\n", m,
                j["forward_mflop_per_pose"].get<double>(), j["train_poses_per_s"].get<double>(),
-               j["infer_poses_per_s"].get<double>(), j["latency_ms_p50"].get<double>(), j["latency_ms_p99"].get<double>(),
+               j["infer_poses_per_s"].get<double>(), j["infer_poses_per_s_bf16"].get<double>(), j["latency_ms_p50"].get<double>(), j["latency_ms_p99"].get<double>(),
                100 * j["train_efficiency"].get<double>(), 100 * j["infer_efficiency"].get<double>(),
                j["peak_rss_mb"].get<double>());
   }

@@ -11,6 +11,7 @@
 #include "hoif/data/h36m.h"
 #include "hoif/evaluation/predict.h"
 #include "hoif/geometry/skeleton.h"
+#include "hoif/models/precision.h"
 #include "hoif/io/npz.h"
 #include "hoif/training/checkpoint.h"
 #include "runtime.h"
@@ -22,7 +23,7 @@ namespace {
 struct EvaluateFlags {
   std::string checkpoint, data, keypoints, json, export_path, device = "cpu";
   int stride = 1, threads = 0;
-  bool flip_test = false, training_weights = false;
+  bool flip_test = false, training_weights = false, bf16 = false;
   std::vector<std::string> actions;
   CLI::App* cmd = nullptr;
 };
@@ -91,10 +92,11 @@ void run(const EvaluateFlags& f) {
   const std::string weights = f.training_weights ? "training weights" : c.training_model ? "weight average" : "weights";
 
   ArrayF predicted;
+  const Bf16Inference precision(f.bf16);
   const EvaluationReport report = evaluate_model(model, sets.test, device, f.flip_test, &predicted);
-  fmt::print("{} ({}, epoch {}, {}), keypoints '{}', test subjects S9 S11, frame stride {}{}\n", f.checkpoint,
+  fmt::print("{} ({}, epoch {}, {}), keypoints '{}', test subjects S9 S11, frame stride {}{}{}\n", f.checkpoint,
              c.options.model.name, c.state.epoch, weights, opts.keypoints, opts.stride,
-             f.flip_test ? ", flip test-time averaging" : "");
+             f.flip_test ? ", flip test-time averaging" : "", f.bf16 ? ", bf16 GEMMs" : "");
   std::set<std::pair<uint8_t, uint16_t>> takes;
   for (const auto& p : sets.test.info) takes.insert({p.subject, p.take});
   std::string absent;
@@ -117,6 +119,7 @@ void run(const EvaluateFlags& f) {
     j["downsample"] = opts.stride;
     j["flip_test"] = f.flip_test;
     j["weights"] = weights;
+    j["bf16"] = f.bf16;
     j["takes_evaluated"] = takes.size();
     j["absent_takes"] = nlohmann::json::array();
     for (const auto& [s, t] : sets.absent)
@@ -141,6 +144,7 @@ void register_evaluate(CLI::App& app) {
   cmd->add_flag("--flip-test", f->flip_test, "Average each prediction with the lifted mirror image (test-time augmentation)");
   cmd->add_flag("--training-weights", f->training_weights,
                 "Evaluate the optimizer's last weights instead of the weight average (runs with --weight-average)");
+  cmd->add_flag("--bf16", f->bf16, "Multiply in bf16 (fp32 accumulation): about twice as fast on CPUs with AVX-512 BF16");
   cmd->add_option("--json", f->json, "Write {p1, p2, per_action, poses} (mm) here");
   cmd->add_option("--export", f->export_path, "Write every prediction with its subject/action/take/camera/frame (npz)");
   cmd->add_option("--threads", f->threads, "CPU threads (0: every core)")->capture_default_str();

@@ -1,0 +1,26 @@
+#include "hoif/models/precision.h"
+
+#include <torch/torch.h>
+
+namespace hoif {
+
+namespace {
+
+thread_local bool bf16_inference = false;
+
+// Below this many rows the two conversions and oneDNN's call overhead cost more than they save.
+constexpr int64_t kMinBf16Rows = 256;
+
+}  // namespace
+
+Bf16Inference::Bf16Inference(bool enabled) : previous_(bf16_inference) { bf16_inference = enabled; }
+Bf16Inference::~Bf16Inference() { bf16_inference = previous_; }
+bool Bf16Inference::active() { return bf16_inference; }
+
+torch::Tensor channel_mm(const torch::Tensor& x, const torch::Tensor& w) {
+  if (!bf16_inference || torch::GradMode::is_enabled() || x.size(0) < kMinBf16Rows || !x.device().is_cpu())
+    return torch::mm(x, w);
+  return torch::mm(x.to(torch::kBFloat16), w.to(torch::kBFloat16)).to(torch::kFloat);
+}
+
+}  // namespace hoif
