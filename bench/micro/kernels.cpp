@@ -93,6 +93,22 @@ void BM_InferenceGemm_Bf16(benchmark::State& state) {
 }
 BENCHMARK(BM_InferenceGemm_Bf16)->Apply(gemm_shapes);
 
+// A folded HOIF-Net hidden layer (16 joints, 256 -> 4 x 64 channels, residual) at batch B, with
+// the products first (training's order) or the joints mixed first (fused.h).
+void BM_HoifLayerFolded(benchmark::State& state) {
+  const int64_t B = state.range(0), J = 16, C = 256;
+  const torch::Tensor x = torch::randn({J, B, C}), x0 = torch::randn({J, B, C});
+  torch::Tensor mixing = torch::rand({4 * J, J}) * (torch::rand({4 * J, J}) < 0.25);
+  mixing.narrow(0, 0, J).copy_(torch::eye(J));
+  const torch::Tensor w = torch::randn({C, C}) * 0.05, bias = torch::randn({C});
+  const auto order = state.range(1) ? hoif::FoldedOrder::mixing_first : hoif::FoldedOrder::product_first;
+  torch::NoGradGuard no_grad;
+  for (auto _ : state) benchmark::DoNotOptimize(hoif::high_order_conv_folded(x, x0, mixing, w, bias, 0.1, false, true, order));
+  state.SetItemsProcessed(state.iterations() * B);
+  state.SetLabel(state.range(1) ? "mixing first" : "product first");
+}
+BENCHMARK(BM_HoifLayerFolded)->ArgsProduct({{1, 16, 64, 256, 1024}, {0, 1}});
+
 }  // namespace
 
 int main(int argc, char** argv) {

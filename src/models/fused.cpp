@@ -304,7 +304,10 @@ void mix_joints_kernel(const Tensor& mixing, bool transposed, float scale, Order
         std::copy(bias, bias + out_row, acc.begin());
       else
         std::fill(acc.begin(), acc.end(), 0.0f);
-      if (q.data) axpy(q_scale, q.data + r * q_row, acc.data(), out_row);  // q has the output's layout
+      if (q.data && (q.k_stride || !out_k_stride))
+        axpy(q_scale, q.data + r * q_row, acc.data(), out_row);  // q has the output's layout
+      else if (q.data)
+        for (int64_t k = 0; k < K; ++k) axpy(q_scale, q.data + r * q_row, acc.data() + k * out_k_stride, O);  // each order
       for (const int64_t i : sources[static_cast<size_t>(j)]) {
         const float* src = in.data + (i * B + b) * in_row;
         for (int64_t k = 0; k < K; ++k) {
@@ -455,8 +458,34 @@ Tensor high_order_conv(const Tensor& x, const Tensor& x0, const Tensor& mixing, 
   return HighOrderConv::apply(x, alpha == 0.0 ? x : x0, mixing, weight, alpha, beta, sum_orders);
 }
 
+// Inference with the joints mixed before the channel GEMMs: out_k = ((1 - alpha) M_k X + alpha X0) W_k.
+// Half the GEMM work of high_order_forward when alpha != 0, for a mixed copy of the input four
+// times its size — a good trade while that copy stays in cache, i.e. for small batches.
+Tensor high_order_forward_mixing_first(const Tensor& x, const Tensor& x0, const Tensor& mixing, const Tensor& w_all,
+                                       const Tensor& bias, double alpha, bool sum_orders, bool relu) {
+  const int64_t J = x.size(0), B = x.size(1), cin = x.size(2), O = w_all.size(1) / 4;
+  const Tensor xc = x.contiguous(), x0c = x0.contiguous();
+  Tensor z = torch::empty({J * B, 4 * cin}, x.options());  // [H_0 | H_1 | H_2 | H_3]
+  mix_joints_kernel(mixing, false, static_cast<float>(1.0 - alpha), {xc.data_ptr<float>(), 0}, z.data_ptr<float>(), cin,
+                    {x0c.data_ptr<float>(), 0}, static_cast<float>(alpha), nullptr, false, J, B, cin);
+  Tensor out;
+  if (sum_orders) {
+    out = channel_mm(z, w_all.view({cin, 4, O}).permute({1, 0, 2}).reshape({4 * cin, O}));
+  } else {
+    out = torch::empty({J * B, 4 * O}, x.options());
+    for (int64_t k = 0; k < 4; ++k) out.narrow(1, k * O, O).copy_(channel_mm(z.narrow(1, k * cin, cin), w_all.narrow(1, k * O, O)));
+  }
+  if (bias.defined()) out.add_(bias);
+  if (relu) out.relu_();
+  return out.view({J, B, -1});
+}
+
 Tensor high_order_conv_folded(const Tensor& x, const Tensor& x0, const Tensor& mixing, const Tensor& weight,
-                              const Tensor& bias, double alpha, bool sum_orders, bool relu) {
+                              const Tensor& bias, double alpha, bool sum_orders, bool relu, FoldedOrder order) {
+  if (order == FoldedOrder::automatic)
+    order = alpha != 0.0 && x.size(1) <= kMixingFirstMaxBatch ? FoldedOrder::mixing_first : FoldedOrder::product_first;
+  if (order == FoldedOrder::mixing_first && alpha != 0.0)
+    return high_order_forward_mixing_first(x, x0, mixing, weight, bias, alpha, sum_orders, relu);
   return high_order_forward(x, x0, mixing, weight, bias, alpha, sum_orders, relu).first;
 }
 

@@ -188,3 +188,37 @@ TEST(Bf16Inference, ChangesHoifNetOutputsByLittle) {
   EXPECT_FALSE(torch::equal(bf16, fp32));
   EXPECT_LT(max_diff(bf16, fp32), 0.02 * fp32.abs().max().item<float>());
 }
+
+TEST(HighOrderFolded, MixingFirstEqualsProductFirst) {
+  torch::manual_seed(4);
+  const int64_t J = 16, B = 5, C = 12, O = 6;
+  const torch::Tensor x = torch::randn({J, B, C}), x0 = torch::randn({J, B, C});
+  torch::Tensor mixing = torch::rand({4 * J, J}) * (torch::rand({4 * J, J}) < 0.3);
+  mixing.narrow(0, 0, J).copy_(torch::eye(J));
+  const torch::Tensor w = torch::randn({C, 4 * O});
+  torch::NoGradGuard no_grad;
+  for (const bool sum_orders : {false, true}) {
+    const torch::Tensor bias = torch::randn({sum_orders ? O : 4 * O});
+    for (const bool relu : {false, true}) {
+      const auto a = high_order_conv_folded(x, x0, mixing, w, bias, 0.3, sum_orders, relu, FoldedOrder::product_first);
+      const auto b = high_order_conv_folded(x, x0, mixing, w, bias, 0.3, sum_orders, relu, FoldedOrder::mixing_first);
+      EXPECT_EQ(a.sizes(), b.sizes());
+      EXPECT_LT(max_diff(a, b), 1e-4) << "sum_orders " << sum_orders << " relu " << relu;
+    }
+  }
+}
+
+TEST(HighOrderFolded, HoifNetInfersLargeBatchesInChunksExactly) {
+  torch::manual_seed(6);
+  ModelConfig c;
+  c.name = "hoif";
+  c.hid_dim = 16;
+  auto model = make_lifter(c);
+  model->eval();
+  const torch::Tensor x = torch::randn({kMixingFirstMaxBatch * 2 + 7, 16, 2}) * 0.5;
+  const torch::Tensor reference = model->forward(x).detach();  // autograd on: the unfolded path, whole batch
+  torch::NoGradGuard no_grad;
+  const torch::Tensor chunked = model->forward(x);
+  EXPECT_EQ(chunked.sizes(), reference.sizes());
+  EXPECT_LT(max_diff(chunked, reference), 1e-4);
+}

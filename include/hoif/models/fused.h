@@ -39,9 +39,14 @@ torch::Tensor orders_side_by_side(const torch::Tensor& weight);
 
 // Inference form with everything folded: out = [relu](concat_k H_k W_k + bias) or the summed
 // variant; weight (Cin, 4 Cout) side by side, it and the bias already scaled by beta and the
-// BatchNorm. No autograd.
+// BatchNorm. No autograd. With a residual (alpha != 0) the order of the two products matters:
+// product_first computes X W and X0 W and mixes their narrow outputs (what training does);
+// mixing_first mixes the input and multiplies once, half the GEMM work for a mixed copy four
+// times the input's size. automatic: mixing_first up to kMixingFirstMaxBatch poses.
+enum class FoldedOrder { automatic, product_first, mixing_first };
+inline constexpr int64_t kMixingFirstMaxBatch = 64;
 torch::Tensor high_order_conv_folded(const torch::Tensor& x, const torch::Tensor& x0, const torch::Tensor& mixing,
                                      const torch::Tensor& weight, const torch::Tensor& bias, double alpha,
-                                     bool sum_orders, bool relu);
+                                     bool sum_orders, bool relu, FoldedOrder order = FoldedOrder::automatic);
 
 }  // namespace hoif
