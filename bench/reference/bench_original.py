@@ -108,6 +108,10 @@ def main():
             ratio = o / h if k.startswith('latency') else h / o
             report.setdefault('ratios', {}).setdefault(m, {})[k] = ratio
             print('%-16s %-18s %12.3f %12.3f %7.2fx' % (m, k, o, h, ratio))
+        if 'infer_poses_per_s_bf16' in report['hoif'][m]:  # hoif's --bf16 against the original's fp32
+            o, h = report['original'][m]['infer_poses_per_s'], report['hoif'][m]['infer_poses_per_s_bf16']
+            report['ratios'][m]['infer_poses_per_s_bf16'] = h / o
+            print('%-16s %-18s %12.3f %12.3f %7.2fx' % (m, 'infer (hoif bf16)', o, h, h / o))
     if a.json:
         with open(a.json, 'w') as f:
             json.dump(report, f, indent=2)
