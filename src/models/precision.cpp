@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+
 namespace hoif {
 
 namespace {
@@ -10,6 +12,9 @@ thread_local bool bf16_inference = false;
 
 // Below this many rows the two conversions and oneDNN's call overhead cost more than they save.
 constexpr int64_t kMinBf16Rows = 256;
+// Narrow products (a graph network's 2-channel input layer, any 3-channel output layer) cost
+// nothing in fp32, and rounding the 2D input or the 3D output to bf16's 8 bits is what moves P1.
+constexpr int64_t kMinBf16Width = 64;
 
 }  // namespace
 
@@ -18,7 +23,8 @@ Bf16Inference::~Bf16Inference() { bf16_inference = previous_; }
 bool Bf16Inference::active() { return bf16_inference; }
 
 torch::Tensor channel_mm(const torch::Tensor& x, const torch::Tensor& w) {
-  if (!bf16_inference || torch::GradMode::is_enabled() || x.size(0) < kMinBf16Rows || !x.device().is_cpu())
+  if (!bf16_inference || torch::GradMode::is_enabled() || x.size(0) < kMinBf16Rows ||
+      std::min(w.size(0), w.size(1)) < kMinBf16Width || !x.device().is_cpu())
     return torch::mm(x, w);
   return torch::mm(x.to(torch::kBFloat16), w.to(torch::kBFloat16)).to(torch::kFloat);
 }

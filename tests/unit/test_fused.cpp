@@ -147,9 +147,9 @@ INSTANTIATE_TEST_SUITE_P(Models, FoldedInference,
                            return n;
                          });
 
-TEST(Bf16Inference, MultipliesInBf16OnlyInsideTheScopeWithoutAutogradAndForLargeBatches) {
+TEST(Bf16Inference, MultipliesInBf16OnlyInsideTheScopeWithoutAutogradForLargeBatchesAndWideWeights) {
   torch::manual_seed(9);
-  const torch::Tensor x = torch::randn({512, 64}), w = torch::randn({64, 32}), exact = torch::mm(x, w);
+  const torch::Tensor x = torch::randn({512, 64}), w = torch::randn({64, 64}), exact = torch::mm(x, w);
   torch::NoGradGuard no_grad;
   EXPECT_TRUE(torch::equal(channel_mm(x, w), exact));  // off by default
   {
@@ -163,6 +163,9 @@ TEST(Bf16Inference, MultipliesInBf16OnlyInsideTheScopeWithoutAutogradAndForLarge
     const torch::Tensor bound = torch::mm(x.abs(), w.abs()) * std::ldexp(1.0, -8);
     EXPECT_TRUE(((bf16 - exact).abs() <= bound).all().item<bool>());
     EXPECT_TRUE(torch::equal(channel_mm(x.narrow(0, 0, 16), w), exact.narrow(0, 0, 16)));  // a few rows: fp32
+    EXPECT_TRUE(torch::equal(channel_mm(x, w.narrow(1, 0, 3)), torch::mm(x, w.narrow(1, 0, 3))));  // 3D output: fp32
+    EXPECT_TRUE(torch::equal(channel_mm(x.narrow(1, 0, 2), w.narrow(0, 0, 2)),
+                             torch::mm(x.narrow(1, 0, 2), w.narrow(0, 0, 2))));  // 2D input: fp32
     {
       torch::AutoGradMode grad(true);
       EXPECT_TRUE(torch::equal(channel_mm(x, w), exact));  // training: fp32
