@@ -3,12 +3,16 @@ both side by side, as ratios, from one run on the same machine and thread count.
 
   /usr/bin/python3 bench/reference/bench_original.py --semgcn PATH/SemGCN --hgcn PATH/HGCN \
       --hoif PATH/Higher-Order-Implicit-Fairing-Networks-for-3D-Human-Pose-Estimation \
-      [--threads 2] [--seconds 3] [--models all] [--json out.json]
+      [--threads 2] [--seconds 3] [--rounds 3] [--models all] [--json out.json]
 
 Needs python3 with torch and numpy (Debian: python3-torch python3-numpy). It imports the original
 code from the paths given (see originals.py) and contains none of it. Random inputs, GT-sized
 (16 joints), each model at its original defaults and recipe batch size; the optimizer step and
 gradient clipping are included in training, as in the originals' train().
+
+The machine these figures come from is shared, and its speed drifts by up to 2.5x over seconds.
+So each model is measured in rounds, the original then hoif in each, and every figure reported is
+the median over the rounds (the JSON keeps each round's figures too).
 """
 import argparse
 import json
@@ -22,6 +26,8 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import originals  # noqa: E402
+
+from statistics import median  # noqa: E402
 
 MODELS = ['martinez', 'semgcn', 'semgcn-nonlocal', 'hgcn', 'hoif']
 
@@ -83,6 +89,7 @@ def main():
     p.add_argument('--hoif', required=True)
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--seconds', type=float, default=3.0)
+    p.add_argument('--rounds', type=int, default=3)
     p.add_argument('--models', default='all')
     p.add_argument('--hoif-binary', default=os.path.join(os.path.dirname(__file__), '..', '..', 'build', 'hoif'))
     p.add_argument('--json')
@@ -91,16 +98,23 @@ def main():
     models = MODELS if a.models == 'all' else a.models.split(',')
     checkouts = {'semgcn': a.semgcn, 'hgcn': a.hgcn, 'hoif': a.hoif}
 
-    report = {'threads': a.threads, 'original': {}, 'hoif': {}}
-    for m in models:
-        report['original'][m] = bench(m, checkouts, a.seconds)
+    def run_hoif(m):
         with tempfile.NamedTemporaryFile(suffix='.json') as f:
             subprocess.run([a.hoif_binary, 'bench', '--model', m, '--threads', str(a.threads),
                             '--seconds', str(a.seconds), '--json', f.name], check=True, stdout=subprocess.DEVNULL)
-            report['hoif'][m] = json.load(open(f.name))['models'][m]
+            return json.load(open(f.name))['models'][m]
+
+    report = {'threads': a.threads, 'rounds': a.rounds, 'original': {}, 'hoif': {}, 'each_round': {}}
+    for m in models:
+        rounds = [(bench(m, checkouts, a.seconds), run_hoif(m)) for _ in range(a.rounds)]
+        report['each_round'][m] = [{'original': o, 'hoif': h} for o, h in rounds]
+        for side, i in (('original', 0), ('hoif', 1)):
+            numeric = [k for k, v in rounds[0][i].items() if isinstance(v, (int, float))]
+            report[side][m] = {k: median(r[i][k] for r in rounds) for k in numeric}
 
     keys = ['train_poses_per_s', 'infer_poses_per_s', 'latency_ms_p50', 'latency_ms_p99']
-    print('%d threads; ratio = hoif / original (latency: original / hoif), both measured in this run' % a.threads)
+    print('%d threads, median of %d rounds; ratio = hoif / original (latency: original / hoif), '
+          'both measured in this run' % (a.threads, a.rounds))
     print('%-16s %-18s %12s %12s %8s' % ('model', 'figure', 'original', 'hoif', 'ratio'))
     for m in models:
         for k in keys:
@@ -112,9 +126,10 @@ def main():
             o, h = report['original'][m]['infer_poses_per_s'], report['hoif'][m]['infer_poses_per_s_bf16']
             report['ratios'][m]['infer_poses_per_s_bf16'] = h / o
             print('%-16s %-18s %12.3f %12.3f %7.2fx' % (m, 'infer (hoif bf16)', o, h, h / o))
-    if a.json:
-        with open(a.json, 'w') as f:
+    if a.json:  # written beside the target, then renamed: never a half-written file
+        with open(a.json + '.tmp', 'w') as f:
             json.dump(report, f, indent=2)
+        os.replace(a.json + '.tmp', a.json)
 
 
 if __name__ == '__main__':
