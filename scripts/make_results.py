@@ -23,6 +23,9 @@ PUBLISHED = {  # (model, keypoints) -> (P1, P2, epochs); CPN rows are the origin
 ORDER = ["martinez", "semgcn", "semgcn-nonlocal", "hgcn", "hoif"]
 ACTIONS = ["Directions", "Discussion", "Eating", "Greeting", "Phoning", "Photo", "Posing", "Purchases",
            "Sitting", "SittingDown", "Smoking", "Waiting", "WalkDog", "Walking", "WalkTogether"]
+# The column heads the papers use (Sitting and SittingDown differ only after six letters).
+ACTION_HEADS = ["Dir.", "Disc.", "Eat", "Greet", "Phone", "Photo", "Pose", "Purch.", "Sit", "SitD.", "Smoke",
+                "Wait", "WalkD.", "Walk", "WalkT."]
 RECIPES = {"budget": "budget-3h", "original": "original"}
 # Evaluations of a budgeted row's checkpoint without one of its changes (scripts/results.sh).
 VARIANTS = ("_noflip.json", "_training_weights.json")
@@ -41,7 +44,10 @@ def write_atomically(path, text):
 
 
 def train_command(run_dir):
-    with open(os.path.join(run_dir, "train.log")) as f:
+    log = os.path.join(run_dir, "train.log")
+    if not os.path.exists(log):
+        raise SystemExit(f"{log}: missing; it names the command that trained this row (--runs DIR?)")
+    with open(log) as f:
         first = f.readline().strip()
     if not first.startswith("command: "):
         raise SystemExit(f"{run_dir}/train.log: first line is not the training command")
@@ -113,7 +119,7 @@ def changes_table(rs):
 
 
 def per_action_table(rs, key):
-    head = "| model | 2D | recipe | " + " | ".join(a[:6] for a in ACTIONS) + " | Avg |"
+    head = "| model | 2D | recipe | " + " | ".join(ACTION_HEADS) + " | Avg |"
     lines = [head, "|---|---|---|" + "---:|" * (len(ACTIONS) + 1)]
     for r in rs:
         cells = [f"{r['per_action'][a][key]:.1f}" if a in r["per_action"] else "—" for a in ACTIONS]
