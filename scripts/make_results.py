@@ -1,15 +1,15 @@
 #!/usr/bin/env python3
-"""Builds results/results.json and the tables of RESULTS.md and README.md from the evaluation
-files that scripts/results.sh writes (results/rows/<row>.json) and the runs' logs. Every number
-comes from those files; nothing is typed in here except the published figures (REFERENCE.md).
+"""Builds results/results.json and the tables of RESULTS.md and README.md from the files that
+scripts/results.sh leaves in the repository for each finished row: its evaluation
+(results/rows/<row>.json) and its training log (results/logs/<row>.log). Every number comes from
+those files; nothing is typed in here except the published figures (REFERENCE.md).
 
-Usage: scripts/make_results.py [--runs runs/results]
+Usage: scripts/make_results.py
 """
 import argparse
 import json
 import os
 import re
-import shutil
 
 PUBLISHED = {  # (model, keypoints) -> (P1, P2, epochs); CPN rows are the originals' detected-2D rows
     ("martinez", "gt"): (44.40, 35.25, 200),
@@ -43,18 +43,18 @@ def write_atomically(path, text):
     os.replace(tmp, path)
 
 
-def train_command(run_dir):
-    log = os.path.join(run_dir, "train.log")
+def train_command(row):
+    log = os.path.join("results", "logs", row + ".log")
     if not os.path.exists(log):
-        raise SystemExit(f"{log}: missing; it names the command that trained this row (--runs DIR?)")
+        raise SystemExit(f"{log}: missing; it names the command that trained this row (scripts/results.sh writes it)")
     with open(log) as f:
         first = f.readline().strip()
     if not first.startswith("command: "):
-        raise SystemExit(f"{run_dir}/train.log: first line is not the training command")
+        raise SystemExit(f"{log}: first line is not the training command")
     return first[len("command: "):]
 
 
-def rows(results_dir, runs_dir):
+def rows(results_dir):
     out = []
     rows_dir = os.path.join(results_dir, "rows")
     for name in sorted(os.listdir(rows_dir)):
@@ -77,8 +77,8 @@ def rows(results_dir, runs_dir):
             "poses_seen": e["poses_seen"],
             "train_minutes": round(e["train_minutes"], 1),
             "checkpoint": kept if os.path.exists(kept) else None,
-            "command": train_command(os.path.join(runs_dir, row)),
-            "evaluate": f"hoif evaluate {kept if os.path.exists(kept) else os.path.join(runs_dir, row, 'last.ckpt')}"
+            "command": train_command(row),
+            "evaluate": f"hoif evaluate {kept if os.path.exists(kept) else os.path.join('runs', 'results', row, 'last.ckpt')}"
                         + (" --flip-test" if e["flip_test"] else ""),
             "flip_test": e["flip_test"],
             "p1_without_flip_test": round(noflip["p1"], 2) if noflip else None,
@@ -138,16 +138,10 @@ def replace_between(path, marker, text):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", default="runs/results")
-    args = ap.parse_args()
+    argparse.ArgumentParser(description=__doc__).parse_args()
     root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
     os.chdir(root)
-    rs = rows("results", args.runs)
-    for r in rs:  # the training logs, for the curves
-        src = os.path.join(args.runs, r["row"], "log.csv")
-        if os.path.exists(src):
-            shutil.copyfile(src, os.path.join("results", "logs", r["row"] + ".csv"))
+    rs = rows("results")
     public = [{k: v for k, v in r.items() if k != "row"} for r in rs]
     write_atomically("results/results.json", json.dumps(public, indent=2) + "\n")
     replace_between("RESULTS.md", "summary", summary_table(rs))

@@ -5,6 +5,11 @@
 # optimizer's last weights instead of their average (<row>_training_weights.json), which
 # measures what each of the two changes does.
 # Safe to re-run after an interruption: a row whose run exists is resumed, a finished one skipped.
+# A finished row leaves in the repository its training log and curve (results/logs/<row>.log,
+# .csv) and, when small, its weights (models/results/<row>.ckpt, without optimizer state).
+# A row still under way can be carried to another machine through git: `scripts/carry_run.sh ROW`
+# copies its resume checkpoint and logs to results/in_progress/<row>, from which this script
+# restores the run when runs/results/<row> does not exist.
 # Usage: scripts/results.sh ROW... (rows below); runs go to runs/results/<row> (not in git).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,11 +37,18 @@ declare -A rows=(
 )
 # In a function, so that bash has read all of it before it starts (the file may be edited while
 # a long run is under way).
+# Weights kept in the repository up to this size (martinez's 4.3M parameters are 17 MB: its rows
+# say how to regenerate them instead).
+max_kept_bytes=$((8 * 1024 * 1024))
 main() {
-  mkdir -p results/rows
+  mkdir -p results/rows results/logs models/results
   for row in "$@"; do
     [[ -n "${rows[$row]:-}" ]] || { echo "unknown row '$row' (rows: ${!rows[*]})" >&2; exit 2; }
     dir="runs/results/$row"
+    carried="results/in_progress/$row"
+    if [[ ! -e $dir && -f $carried/last.ckpt ]]; then
+      mkdir -p "$dir" && cp "$carried"/* "$dir"/
+    fi
     if [[ -f "$dir/last.ckpt" ]]; then
       if ! grep -q '^done' "$dir/train.log" 2>/dev/null; then
         ./build/hoif train --resume --checkpoint "$dir" --threads 2 | tee -a "$dir/train.log"
@@ -55,6 +67,13 @@ main() {
     else
       ./build/hoif evaluate "$dir/last.ckpt" --json "results/rows/$row.json" > "$dir/eval.txt"
     fi
+    cp "$dir/train.log" "results/logs/$row.log"
+    cp "$dir/log.csv" "results/logs/$row.csv"
+    ./build/hoif export "$dir/last.ckpt" --weights-only "$dir/weights.ckpt"
+    if (($(stat -c %s "$dir/weights.ckpt") <= max_kept_bytes)); then
+      mv "$dir/weights.ckpt" "models/results/$row.ckpt"
+    fi
+    rm -rf "$carried"
   done
 }
 main "$@"

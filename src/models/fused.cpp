@@ -254,7 +254,7 @@ struct Dropout : torch::autograd::Function<Dropout> {
 // ------------------------------------------------------------------ high-order convolution
 
 // The convolution is evaluated as out_k = (1 - alpha) M_k (X W_k) + alpha X0 W_k: the channel
-// GEMMs of all four orders are one (J*B, Cin) x (Cin, 4 Cout) product, and the J x J mixing is
+// GEMMs of all K orders are one (J*B, Cin) x (Cin, K Cout) product, and the J x J mixing is
 // applied to its narrow output by the kernel below, fused with the residual, bias and ReLU. No
 // mixed copy of the (wide) input is ever materialised.
 
@@ -283,7 +283,7 @@ struct OrderOperand {
 void mix_joints_kernel(const Tensor& mixing, bool transposed, float scale, OrderOperand in, float* out,
                        int64_t out_k_stride, OrderOperand q, float q_scale, const float* bias, bool relu, int64_t J,
                        int64_t B, int64_t O) {
-  constexpr int64_t K = 4;
+  const int64_t K = mixing.size(0) / J;
   const Tensor m = (transposed ? mixing.view({K, J, J}).transpose(1, 2) : mixing.view({K, J, J})).contiguous();
   const float* mp = m.data_ptr<float>();
   // For each output joint, the source joints with any non-zero coefficient.
@@ -325,14 +325,15 @@ void mix_joints_kernel(const Tensor& mixing, bool transposed, float scale, Order
 }
 
 // grad_M_k[j, i] = scale * sum_{b, o} g[j, b, k, o] p[i, b, k, o], only where M_k is non-zero
-// (elsewhere the softmax passes no gradient) and for k >= 1 (M_0 = I is constant).
+// (elsewhere the softmax passes no gradient). Where M_0 = I it is constant and its gradient,
+// 16 of the entries, is discarded by the caller's autograd.
 Tensor mixing_gradient(const Tensor& mixing, float scale, OrderOperand g, const float* p, int64_t J, int64_t B,
                        int64_t O) {
-  constexpr int64_t K = 4;
+  const int64_t K = mixing.size(0) / J;
   const Tensor m = mixing.contiguous();
   const float* mp = m.data_ptr<float>();
   std::vector<int64_t> entries;  // (k * J + j) * J + i
-  for (int64_t e = J * J; e < K * J * J; ++e)
+  for (int64_t e = 0; e < K * J * J; ++e)
     if (mp[e] != 0.0f) entries.push_back(e);
   const auto threads = static_cast<size_t>(at::get_num_threads());
   std::vector<double> partial(threads * entries.size(), 0.0);
@@ -356,13 +357,13 @@ Tensor mixing_gradient(const Tensor& mixing, float scale, OrderOperand g, const 
 std::pair<Tensor, Tensor> high_order_forward(const Tensor& x, const Tensor& x0, const Tensor& mixing,
                                              const Tensor& w_all, const Tensor& bias, double alpha, bool sum_orders,
                                              bool relu) {
-  const int64_t J = x.size(0), B = x.size(1), cin = x.size(2), O = w_all.size(1) / 4;
-  const Tensor p = channel_mm(x.contiguous().view({J * B, cin}), w_all);  // (J*B, 4 O)
+  const int64_t J = x.size(0), B = x.size(1), cin = x.size(2), K = mixing.size(0) / J, O = w_all.size(1) / K;
+  const Tensor p = channel_mm(x.contiguous().view({J * B, cin}), w_all);  // (J*B, K O)
   // X0 W summed over the orders when they are summed: one narrow GEMM instead of four.
   const Tensor q = alpha == 0.0 ? Tensor()
                                 : channel_mm(x0.contiguous().view({J * B, cin}),
-                                             sum_orders ? w_all.view({cin, 4, O}).sum(1) : w_all);
-  Tensor out = torch::empty({J, B, sum_orders ? O : 4 * O}, x.options());
+                                             sum_orders ? w_all.view({cin, K, O}).sum(1) : w_all);
+  Tensor out = torch::empty({J, B, sum_orders ? O : K * O}, x.options());
   const Tensor b = bias.defined() ? bias.contiguous() : Tensor();
   mix_joints_kernel(mixing, false, static_cast<float>(1.0 - alpha), {p.data_ptr<float>(), O}, out.data_ptr<float>(),
                     sum_orders ? 0 : O, {q.defined() ? q.data_ptr<float>() : nullptr, sum_orders ? 0 : O},
@@ -375,7 +376,7 @@ struct HighOrderConv : torch::autograd::Function<HighOrderConv> {
                         const Tensor& weight, double alpha, double beta, bool sum_orders) {
     const Tensor w_all = orders_side_by_side(beta == 1.0 ? weight : weight * beta);
     auto [out, p] = high_order_forward(x, x0, mixing, w_all, Tensor(), alpha, sum_orders, false);
-    ctx->save_for_backward({x, x0, mixing, w_all, p});
+    ctx->save_for_backward({x.contiguous(), x0.contiguous(), mixing, w_all, p});
     ctx->saved_data["alpha"] = alpha;
     ctx->saved_data["beta"] = beta;
     ctx->saved_data["sum_orders"] = sum_orders;
@@ -387,31 +388,31 @@ struct HighOrderConv : torch::autograd::Function<HighOrderConv> {
     const Tensor &x = saved[0], &x0 = saved[1], &mixing = saved[2], &w_all = saved[3], &p = saved[4];
     const double alpha = ctx->saved_data["alpha"].toDouble(), beta = ctx->saved_data["beta"].toDouble();
     const bool sum_orders = ctx->saved_data["sum_orders"].toBool();
-    const int64_t J = x.size(0), B = x.size(1), cin = x.size(2), O = w_all.size(1) / 4;
-    const Tensor gz = grads[0].contiguous();  // (J, B, 4 O) or (J, B, O)
+    const int64_t J = x.size(0), B = x.size(1), cin = x.size(2), K = mixing.size(0) / J, O = w_all.size(1) / K;
+    const Tensor gz = grads[0].contiguous();  // (J, B, K O) or (J, B, O)
     const int64_t gz_k = sum_orders ? 0 : O;
 
     // Gradient of P = X W: the transposed mixing applied to the output gradient.
-    Tensor gp = torch::empty({J * B, 4 * O}, gz.options());
+    Tensor gp = torch::empty({J * B, K * O}, gz.options());
     mix_joints_kernel(mixing, true, static_cast<float>(1.0 - alpha), {gz.data_ptr<float>(), gz_k}, gp.data_ptr<float>(),
                       O, {nullptr, 0}, 0.0f, nullptr, false, J, B, O);
     const Tensor xv = x.view({J * B, cin});
     const Tensor gx = torch::mm(gp, w_all.t()).view(x.sizes());
-    Tensor gw_all = torch::mm(xv.t(), gp);  // (Cin, 4 O)
+    Tensor gw_all = torch::mm(xv.t(), gp);  // (Cin, K O)
     Tensor gx0;
     if (alpha != 0.0) {
       // Q = X0 W (summed over orders when the output sums them).
       const Tensor gq = gz.view({J * B, -1});
       const Tensor x0v = x0.view({J * B, cin});
       if (sum_orders) {
-        gx0 = torch::mm(gq, w_all.view({cin, 4, O}).sum(1).t()).mul_(alpha).view(x.sizes());
-        gw_all.view({cin, 4, O}).add_(torch::mm(x0v.t(), gq).mul_(alpha).unsqueeze(1));
+        gx0 = torch::mm(gq, w_all.view({cin, K, O}).sum(1).t()).mul_(alpha).view(x.sizes());
+        gw_all.view({cin, K, O}).add_(torch::mm(x0v.t(), gq).mul_(alpha).unsqueeze(1));
       } else {
         gx0 = torch::mm(gq, w_all.t()).mul_(alpha).view(x.sizes());
         gw_all.addmm_(x0v.t(), gq, 1.0, alpha);
       }
     }
-    const Tensor gw = gw_all.view({cin, 4, O}).permute({1, 0, 2}).mul(beta);
+    const Tensor gw = gw_all.view({cin, K, O}).permute({1, 0, 2}).mul(beta);
     const Tensor gmix = ctx->needs_input_grad(2) ? mixing_gradient(mixing, static_cast<float>(1.0 - alpha),
                                                                    {gz.data_ptr<float>(), gz_k}, p.data_ptr<float>(), J, B, O)
                                                  : Tensor();
@@ -463,17 +464,17 @@ Tensor high_order_conv(const Tensor& x, const Tensor& x0, const Tensor& mixing, 
 // times its size — a good trade while that copy stays in cache, i.e. for small batches.
 Tensor high_order_forward_mixing_first(const Tensor& x, const Tensor& x0, const Tensor& mixing, const Tensor& w_all,
                                        const Tensor& bias, double alpha, bool sum_orders, bool relu) {
-  const int64_t J = x.size(0), B = x.size(1), cin = x.size(2), O = w_all.size(1) / 4;
+  const int64_t J = x.size(0), B = x.size(1), cin = x.size(2), K = mixing.size(0) / J, O = w_all.size(1) / K;
   const Tensor xc = x.contiguous(), x0c = x0.contiguous();
-  Tensor z = torch::empty({J * B, 4 * cin}, x.options());  // [H_0 | H_1 | H_2 | H_3]
+  Tensor z = torch::empty({J * B, K * cin}, x.options());  // [H_0 | H_1 | ...]
   mix_joints_kernel(mixing, false, static_cast<float>(1.0 - alpha), {xc.data_ptr<float>(), 0}, z.data_ptr<float>(), cin,
                     {x0c.data_ptr<float>(), 0}, static_cast<float>(alpha), nullptr, false, J, B, cin);
   Tensor out;
   if (sum_orders) {
-    out = channel_mm(z, w_all.view({cin, 4, O}).permute({1, 0, 2}).reshape({4 * cin, O}));
+    out = channel_mm(z, w_all.view({cin, K, O}).permute({1, 0, 2}).reshape({K * cin, O}));
   } else {
-    out = torch::empty({J * B, 4 * O}, x.options());
-    for (int64_t k = 0; k < 4; ++k) out.narrow(1, k * O, O).copy_(channel_mm(z.narrow(1, k * cin, cin), w_all.narrow(1, k * O, O)));
+    out = torch::empty({J * B, K * O}, x.options());
+    for (int64_t k = 0; k < K; ++k) out.narrow(1, k * O, O).copy_(channel_mm(z.narrow(1, k * cin, cin), w_all.narrow(1, k * O, O)));
   }
   if (bias.defined()) out.add_(bias);
   if (relu) out.relu_();

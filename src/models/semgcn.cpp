@@ -25,25 +25,38 @@ torch::Tensor SemGraphConvImpl::mixing() const {
 
 namespace {
 
-// mixing (J, 2J) applied to the two products X W_0, X W_1 stacked joint-major: two GEMMs.
-torch::Tensor sem_graph_product(const torch::Tensor& x, const torch::Tensor& mixing, const torch::Tensor& w) {
-  const int64_t J = x.size(0), B = x.size(1);
-  const torch::Tensor p = torch::matmul(x.reshape({1, J * B, x.size(2)}), w);  // (2, J*B, out)
-  return torch::mm(mixing, p.view({2 * J, -1})).view({J, B, -1});
+// The two terms as the orders of the shared graph convolution (fused.h): M_0 = Â ∘ I and
+// M_1 = Â ∘ (1 - I), stacked (2J, J), their products summed.
+torch::Tensor stacked_orders(const torch::Tensor& mixing) {
+  const int64_t J = mixing.size(0);
+  return mixing.view({J, 2, J}).transpose(0, 1).reshape({2 * J, J});
+}
+
+// folded() {mixing, W, bias} in the kernels' layout. Cached by the callers with folded()'s
+// sources: rebuilt per call, the copies cost a fifth of a single pose's latency.
+std::vector<torch::Tensor> kernel_layout(const std::vector<torch::Tensor>& folded) {
+  return {stacked_orders(folded[0]), orders_side_by_side(folded[1]), folded[2]};
+}
+
+torch::Tensor sem_graph_folded(const torch::Tensor& x, const std::vector<torch::Tensor>& t, bool relu) {
+  return high_order_conv_folded(x, torch::Tensor(), t[0], t[1], t[2], 0.0, true, relu);
 }
 
 }  // namespace
 
-torch::Tensor SemGraphConvImpl::product(const torch::Tensor& x) { return sem_graph_product(x, mixing(), W); }
+torch::Tensor SemGraphConvImpl::product(const torch::Tensor& x) {
+  return high_order_conv(x, torch::Tensor(), stacked_orders(mixing()), W, 0.0, 1.0, true);
+}
+
+std::vector<torch::Tensor> SemGraphConvImpl::sources() const { return {W, e, bias}; }
 
 std::vector<torch::Tensor> SemGraphConvImpl::folded() {
-  return folded_.get({W, e, bias}, [&] { return std::vector<torch::Tensor>{mixing(), W.clone(), bias.clone()}; });
+  return folded_.get(sources(), [&] { return std::vector<torch::Tensor>{mixing(), W.clone(), bias.clone()}; });
 }
 
 torch::Tensor SemGraphConvImpl::forward(const torch::Tensor& x) {
   if (!inference_pass(*this)) return product(x) + bias;
-  const auto t = folded();
-  return sem_graph_product(x, t[0], t[1]).add_(t[2]);
+  return sem_graph_folded(x, kernel_layout_.get(sources(), [&] { return kernel_layout(folded()); }), false);
 }
 
 SemGraphBlockImpl::SemGraphBlockImpl(int64_t in, int64_t out, const torch::Tensor& adjacency, double p) {
@@ -52,9 +65,14 @@ SemGraphBlockImpl::SemGraphBlockImpl(int64_t in, int64_t out, const torch::Tenso
   if (p > 0) dropout = register_module("dropout", torch::nn::Dropout(p));
 }
 
+std::vector<torch::Tensor> SemGraphBlockImpl::sources() const {
+  const SemGraphConvImpl& conv = *gconv;
+  return {conv.W, conv.e, conv.bias, bn->weight, bn->bias, bn->running_mean, bn->running_var};
+}
+
 std::vector<torch::Tensor> SemGraphBlockImpl::folded() {
   SemGraphConvImpl& conv = *gconv;
-  return folded_.get({conv.W, conv.e, conv.bias, bn->weight, bn->bias, bn->running_mean, bn->running_var}, [&] {
+  return folded_.get(sources(), [&] {
     const auto [scale, shift] = folded_batch_norm(conv.bias, *bn);
     return std::vector<torch::Tensor>{conv.mixing(), conv.W * scale, shift};
   });
@@ -63,8 +81,7 @@ std::vector<torch::Tensor> SemGraphBlockImpl::folded() {
 torch::Tensor SemGraphBlockImpl::forward(const torch::Tensor& x) {
   SemGraphConvImpl& conv = *gconv;
   if (inference_pass(*this)) {
-    const auto t = folded();
-    return sem_graph_product(x, t[0], t[1]).add_(t[2]).relu_();
+    return sem_graph_folded(x, kernel_layout_.get(sources(), [&] { return kernel_layout(folded()); }), true);
   }
   torch::Tensor y = bias_batch_norm_relu(conv.product(x), conv.bias, *bn);
   return dropout ? fast_dropout(y, dropout->options.p(), is_training()) : y;

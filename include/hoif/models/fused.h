@@ -26,19 +26,21 @@ std::pair<torch::Tensor, torch::Tensor> folded_batch_norm(const torch::Tensor& b
 // storing it. Identity when not training or p = 0.
 torch::Tensor fast_dropout(const torch::Tensor& x, double p, bool training);
 
-// The high-order graph convolution without its bias: for k = 0..3,
+// The graph convolution of all the GCN models, without its bias: for each of K orders,
 //   H_k = (1 - alpha) M_k X + alpha X0,   out_k = H_k (beta W_k),
-// concatenated over channels (J, B, 4 Cout) or summed (J, B, Cout).
-// x, x0: (J, B, Cin), x0 undefined when alpha = 0; mixing: (4J, J), the four M_k stacked
-// (M_0 = I); weight: (4, Cin, Cout). Differentiable in x, x0, mixing and weight.
+// concatenated over channels (J, B, K Cout) or summed (J, B, Cout).
+// x, x0: (J, B, Cin), x0 undefined when alpha = 0; mixing: (K J, J), the M_k stacked;
+// weight: (K, Cin, Cout). HGCN and HOIF-Net: K = 4 walk lengths, M_0 = I. SemGCN: K = 2, the
+// diagonal and the off-diagonal of its softmaxed adjacency, summed, alpha = 0.
+// Differentiable in x, x0, mixing and weight.
 torch::Tensor high_order_conv(const torch::Tensor& x, const torch::Tensor& x0, const torch::Tensor& mixing,
                               const torch::Tensor& weight, double alpha, double beta, bool sum_orders);
 
-// W (4, Cin, Cout) -> (Cin, 4 Cout), the orders side by side (the layout the kernels take).
+// W (K, Cin, Cout) -> (Cin, K Cout), the orders side by side (the layout the kernels take).
 torch::Tensor orders_side_by_side(const torch::Tensor& weight);
 
 // Inference form with everything folded: out = [relu](concat_k H_k W_k + bias) or the summed
-// variant; weight (Cin, 4 Cout) side by side, it and the bias already scaled by beta and the
+// variant; weight (Cin, K Cout) side by side, it and the bias already scaled by beta and the
 // BatchNorm. No autograd. With a residual (alpha != 0) the order of the two products matters:
 // product_first computes X W and X0 W and mixes their narrow outputs (what training does);
 // mixing_first mixes the input and multiplies once, half the GEMM work for a mixed copy four

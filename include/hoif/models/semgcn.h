@@ -29,8 +29,10 @@ class SemGraphConvImpl : public torch::nn::Module {
   torch::Tensor W, e, bias;
 
  private:
+  // What folded() is derived from.
+  std::vector<torch::Tensor> sources() const;
   MaskedSoftmax edges_;
-  DerivedTensors folded_;
+  DerivedTensors folded_, kernel_layout_;
 };
 TORCH_MODULE(SemGraphConv);
 
@@ -43,10 +45,11 @@ class SemGraphBlockImpl : public torch::nn::Module {
   std::vector<torch::Tensor> folded();
 
  private:
+  std::vector<torch::Tensor> sources() const;
   SemGraphConv gconv{nullptr};
   torch::nn::BatchNorm1d bn{nullptr};
   torch::nn::Dropout dropout{nullptr};
-  DerivedTensors folded_;
+  DerivedTensors folded_, kernel_layout_;
 };
 TORCH_MODULE(SemGraphBlock);
 

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Copies the resume state of issue 7's runs still under way (runs/results/<row>: the last saved
+# checkpoint with optimizer state, its training log and curve) to results/in_progress/<row>, so
+# that a commit carries them to the next machine; scripts/results.sh restores and resumes them.
+# The checkpoint is written atomically by `hoif train`, so this is safe while the run goes on.
+# Usage: scripts/carry_run.sh ROW...
+set -euo pipefail
+cd "$(dirname "$0")/.."
+for row in "$@"; do
+  dir="runs/results/$row"
+  [[ -f $dir/last.ckpt ]] || { echo "$dir/last.ckpt: no run to carry" >&2; exit 2; }
+  if grep -q '^done' "$dir/train.log" 2>/dev/null; then
+    echo "$row: finished, nothing to carry (scripts/results.sh keeps its results)" >&2
+    continue
+  fi
+  mkdir -p "results/in_progress/$row"
+  for f in last.ckpt train.log log.csv; do
+    [[ -f $dir/$f ]] && cp "$dir/$f" "results/in_progress/$row/$f.tmp" && mv "results/in_progress/$row/$f.tmp" "results/in_progress/$row/$f"
+  done
+  echo "$row: carried to results/in_progress/$row ($(du -sh "results/in_progress/$row" | cut -f1))"
+done
