@@ -4,7 +4,7 @@
 # budgeted rows also without flip test-time averaging (<row>_noflip.json) and with the
 # optimizer's last weights instead of their average (<row>_training_weights.json), which
 # measures what each of the two changes does.
-# Safe to re-run after an interruption: a row whose run exists is resumed, a finished one skipped.
+# Safe to re-run after an interruption: a row whose run exists is resumed, an evaluated one skipped.
 # A finished row leaves in the repository its training log and curve (results/logs/<row>.log,
 # .csv) and, when small, its weights (models/results/<row>.ckpt, without optimizer state).
 # A row still under way can be carried to another machine through git: `scripts/carry_run.sh ROW`
@@ -44,6 +44,10 @@ main() {
   mkdir -p results/rows results/logs models/results
   for row in "$@"; do
     [[ -n "${rows[$row]:-}" ]] || { echo "unknown row '$row' (rows: ${!rows[*]})" >&2; exit 2; }
+    if [[ -f results/rows/$row.json && -f results/logs/$row.log ]]; then
+      echo "$row: done (results/rows/$row.json)"
+      continue
+    fi
     dir="runs/results/$row"
     carried="results/in_progress/$row"
     if [[ ! -e $dir && -f $carried/last.ckpt ]]; then
@@ -59,6 +63,8 @@ main() {
       # shellcheck disable=SC2086
       ./build/hoif train ${rows[$row]} $common --checkpoint "$dir" | tee -a "$dir/train.log"
     fi
+    # Interrupted (Ctrl-C, --time-budget): stop here; the next call resumes.
+    grep -q '^done' "$dir/train.log" || { echo "$row: training stopped before its end" >&2; exit 1; }
     if [[ $row == *_budget ]]; then
       ./build/hoif evaluate "$dir/last.ckpt" --flip-test --json "results/rows/$row.json" > "$dir/eval.txt"
       ./build/hoif evaluate "$dir/last.ckpt" --json "results/rows/${row}_noflip.json" > "$dir/eval_noflip.txt"
