@@ -422,19 +422,24 @@ struct HighOrderConv : torch::autograd::Function<HighOrderConv> {
 
 // With a residual (HOIF-Net's hidden layers) training mixes the joints first:
 //   H_k = (1 - alpha) M_k X + alpha X0,   out_k = H_k (beta W_k),
-// which costs about 16 GEMM units of (J*B, Cin) x (Cin, Cout) per layer forward and backward
+// which costs about 15 GEMM units of (J*B, Cin) x (Cin, Cout) per layer forward and backward
 // against 24 for the product-first order (whose X0 W_k term doubles the channel GEMMs). The
-// mixed copy H is four times the input, so the batch goes through in chunks of poses that keep it
-// in cache, and the backward pass recomputes it (one GEMM with a 16-deep inner dimension) rather
-// than storing it. Everything is a GEMM on strided views: the mixing of a chunk is
-// (K J, J) x (J, b Cin) on the joint-major input, the edge-weight gradient
-// (K J, b Cin) x (b Cin, J).
+// mixed copy H is four times the input, so the batch goes through in chunks of poses whose copy
+// stays in cache while it is written and multiplied; it is kept for the backward pass (16 MB a
+// layer at batch 256), which measured faster than recomputing it. Everything is a GEMM on
+// strided views: the mixing of a chunk is (K J, J) x (J, b Cin) on the joint-major input, the
+// edge-weight gradient (K J, b Cin) x (b Cin, J).
 struct HighOrderConvMixingFirst : torch::autograd::Function<HighOrderConvMixingFirst> {
   // Rows b0..b0+n of every joint of a contiguous (J, B, C) tensor: a (J, n C) matrix with
   // leading dimension B C.
   static Tensor pose_rows(const Tensor& t, int64_t b0, int64_t n) {
     const int64_t B = t.size(1), C = t.size(2);
     return t.as_strided({t.size(0), n * C}, {B * C, 1}, t.storage_offset() + b0 * C);
+  }
+
+  // Poses b0..b0+n of a flat buffer holding every chunk's mixed copy in turn, as (K, J n, Cin).
+  static Tensor chunk_of(const Tensor& mixed, int64_t b0, int64_t n, int64_t K, int64_t J, int64_t cin) {
+    return mixed.narrow(0, K * J * b0 * cin, K * J * n * cin).view({K, J * n, cin});
   }
 
   // The chunk's mixed copy [H_0; H_1; ...] as (K, J n, Cin), written into `h`.
@@ -451,10 +456,10 @@ struct HighOrderConvMixingFirst : torch::autograd::Function<HighOrderConvMixingF
     const Tensor x = x_in.contiguous(), x0 = x0_in.contiguous(), w = weight * beta;
     const int64_t J = x.size(0), B = x.size(1), cin = x.size(2), K = mixing.size(0) / J, O = weight.size(2);
     const Tensor scaled_mixing = mixing * (1.0 - alpha);
-    Tensor out = torch::empty({J, B, K * O}, x.options());
+    Tensor out = torch::empty({J, B, K * O}, x.options()), mixed = torch::empty({K * J * B * cin}, x.options());
     for (int64_t b0 = 0; b0 < B; b0 += kMixingFirstMaxBatch) {
       const int64_t n = std::min(kMixingFirstMaxBatch, B - b0);
-      Tensor h = torch::empty({K, J * n, cin}, x.options()), chunk_out = torch::empty({J * n, K * O}, x.options());
+      Tensor h = chunk_of(mixed, b0, n, K, J, cin), chunk_out = torch::empty({J * n, K * O}, x.options());
       mix_chunk(scaled_mixing, x, x0, alpha, b0, n, h);
       for (int64_t k = 0; k < K; ++k) {
         Tensor out_k = chunk_out.narrow(1, k * O, O);
@@ -462,7 +467,7 @@ struct HighOrderConvMixingFirst : torch::autograd::Function<HighOrderConvMixingF
       }
       out.narrow(1, b0, n).copy_(chunk_out.view({J, n, K * O}));
     }
-    ctx->save_for_backward({x, x0, mixing, w});
+    ctx->save_for_backward({x, mixing, w, mixed});
     ctx->saved_data["alpha"] = alpha;
     ctx->saved_data["beta"] = beta;
     return out;
@@ -470,18 +475,18 @@ struct HighOrderConvMixingFirst : torch::autograd::Function<HighOrderConvMixingF
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const auto saved = ctx->get_saved_variables();
-    const Tensor &x = saved[0], &x0 = saved[1], &mixing = saved[2], &w = saved[3];
+    const Tensor &x = saved[0], &mixing = saved[1], &w = saved[2], &mixed = saved[3];
     const double alpha = ctx->saved_data["alpha"].toDouble(), beta = ctx->saved_data["beta"].toDouble();
     const int64_t J = x.size(0), B = x.size(1), cin = x.size(2), K = mixing.size(0) / J, O = w.size(2);
     const Tensor g = grads[0].contiguous();  // (J, B, K O)
     const Tensor scaled_mixing = mixing * (1.0 - alpha), scaled_mixing_t = scaled_mixing.t().contiguous();
-    Tensor gx = torch::empty_like(x), gx0 = torch::empty_like(x0);
+    Tensor gx = torch::empty_like(x), gx0 = torch::empty_like(x);
     Tensor gw = torch::zeros_like(w), gmix = torch::zeros_like(mixing);
     for (int64_t b0 = 0; b0 < B; b0 += kMixingFirstMaxBatch) {
       const int64_t n = std::min(kMixingFirstMaxBatch, B - b0);
-      Tensor h = torch::empty({K, J * n, cin}, x.options()), gh = torch::empty({K, J * n, cin}, x.options());
+      const Tensor h = chunk_of(mixed, b0, n, K, J, cin);
+      Tensor gh = torch::empty({K, J * n, cin}, x.options());
       const Tensor g_chunk = g.narrow(1, b0, n).contiguous().view({J * n, K * O});
-      mix_chunk(scaled_mixing, x, x0, alpha, b0, n, h);
       for (int64_t k = 0; k < K; ++k) {
         const Tensor g_k = g_chunk.narrow(1, k * O, O);
         Tensor gh_k = gh[k];
