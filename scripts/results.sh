@@ -35,11 +35,11 @@ declare -A rows=(
   [hgcn_gt_original]="--model hgcn --keypoints gt --downsample 5 --epochs 9"
   [hoif_gt_original]="--model hoif --keypoints gt --downsample 5 --epochs 10"
 )
-# In a function, so that bash has read all of it before it starts (the file may be edited while
-# a long run is under way).
 # Weights kept in the repository up to this size (martinez's 4.3M parameters are 17 MB: its rows
 # say how to regenerate them instead).
 max_kept_bytes=$((8 * 1024 * 1024))
+# In a function, so that bash has read all of it before it starts (the file may be edited while
+# a long run is under way).
 main() {
   mkdir -p results/rows results/logs models/results
   for row in "$@"; do

@@ -253,10 +253,11 @@ struct Dropout : torch::autograd::Function<Dropout> {
 
 // ------------------------------------------------------------------ high-order convolution
 
-// The convolution is evaluated as out_k = (1 - alpha) M_k (X W_k) + alpha X0 W_k: the channel
-// GEMMs of all K orders are one (J*B, Cin) x (Cin, K Cout) product, and the J x J mixing is
-// applied to its narrow output by the kernel below, fused with the residual, bias and ReLU. No
-// mixed copy of the (wide) input is ever materialised.
+// Products first: the convolution is evaluated as out_k = (1 - alpha) M_k (X W_k) + alpha X0 W_k:
+// the channel GEMMs of all K orders are one (J*B, Cin) x (Cin, K Cout) product, and the J x J
+// mixing is applied to its narrow output by the kernel below, fused with the residual, bias and
+// ReLU, without a mixed copy of the (wide) input. Training uses this order without a residual
+// (HGCN, SemGCN) or when the orders are summed; HighOrderConvMixingFirst below otherwise.
 
 // A (J, B, K, O) or, with k-stride 0, (J, B, O) joint-major operand of the mixing kernel.
 struct OrderOperand {

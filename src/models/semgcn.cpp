@@ -32,14 +32,17 @@ torch::Tensor stacked_orders(const torch::Tensor& mixing) {
   return mixing.view({J, 2, J}).transpose(0, 1).reshape({2 * J, J});
 }
 
-// folded() {mixing, W, bias} in the kernels' layout. Cached by the callers with folded()'s
-// sources: rebuilt per call, the copies cost a fifth of a single pose's latency.
-std::vector<torch::Tensor> kernel_layout(const std::vector<torch::Tensor>& folded) {
-  return {stacked_orders(folded[0]), orders_side_by_side(folded[1]), folded[2]};
+// {mixing, W, bias} as folded() returns them (the layout export takes), followed by the same in
+// the kernels' layout; derived once per parameter change: rebuilt per call, the layout copies
+// cost a fifth of a single pose's latency.
+std::vector<torch::Tensor> with_kernel_layout(const std::vector<torch::Tensor>& folded) {
+  return {folded[0], folded[1], folded[2], stacked_orders(folded[0]), orders_side_by_side(folded[1]), folded[2]};
 }
 
-torch::Tensor sem_graph_folded(const torch::Tensor& x, const std::vector<torch::Tensor>& t, bool relu) {
-  return high_order_conv_folded(x, torch::Tensor(), t[0], t[1], t[2], 0.0, true, relu);
+std::vector<torch::Tensor> first_three(const std::vector<torch::Tensor>& forms) { return {forms[0], forms[1], forms[2]}; }
+
+torch::Tensor sem_graph_folded(const torch::Tensor& x, const std::vector<torch::Tensor>& forms, bool relu) {
+  return high_order_conv_folded(x, torch::Tensor(), forms[3], forms[4], forms[5], 0.0, true, relu);
 }
 
 }  // namespace
@@ -48,15 +51,15 @@ torch::Tensor SemGraphConvImpl::product(const torch::Tensor& x) {
   return high_order_conv(x, torch::Tensor(), stacked_orders(mixing()), W, 0.0, 1.0, true);
 }
 
-std::vector<torch::Tensor> SemGraphConvImpl::sources() const { return {W, e, bias}; }
-
-std::vector<torch::Tensor> SemGraphConvImpl::folded() {
-  return folded_.get(sources(), [&] { return std::vector<torch::Tensor>{mixing(), W.clone(), bias.clone()}; });
+std::vector<torch::Tensor> SemGraphConvImpl::folded_forms() {
+  return folded_.get({W, e, bias}, [&] { return with_kernel_layout({mixing(), W.clone(), bias.clone()}); });
 }
+
+std::vector<torch::Tensor> SemGraphConvImpl::folded() { return first_three(folded_forms()); }
 
 torch::Tensor SemGraphConvImpl::forward(const torch::Tensor& x) {
   if (!inference_pass(*this)) return product(x) + bias;
-  return sem_graph_folded(x, kernel_layout_.get(sources(), [&] { return kernel_layout(folded()); }), false);
+  return sem_graph_folded(x, folded_forms(), false);
 }
 
 SemGraphBlockImpl::SemGraphBlockImpl(int64_t in, int64_t out, const torch::Tensor& adjacency, double p) {
@@ -65,24 +68,19 @@ SemGraphBlockImpl::SemGraphBlockImpl(int64_t in, int64_t out, const torch::Tenso
   if (p > 0) dropout = register_module("dropout", torch::nn::Dropout(p));
 }
 
-std::vector<torch::Tensor> SemGraphBlockImpl::sources() const {
-  const SemGraphConvImpl& conv = *gconv;
-  return {conv.W, conv.e, conv.bias, bn->weight, bn->bias, bn->running_mean, bn->running_var};
-}
-
-std::vector<torch::Tensor> SemGraphBlockImpl::folded() {
+std::vector<torch::Tensor> SemGraphBlockImpl::folded_forms() {
   SemGraphConvImpl& conv = *gconv;
-  return folded_.get(sources(), [&] {
+  return folded_.get({conv.W, conv.e, conv.bias, bn->weight, bn->bias, bn->running_mean, bn->running_var}, [&] {
     const auto [scale, shift] = folded_batch_norm(conv.bias, *bn);
-    return std::vector<torch::Tensor>{conv.mixing(), conv.W * scale, shift};
+    return with_kernel_layout({conv.mixing(), conv.W * scale, shift});
   });
 }
 
+std::vector<torch::Tensor> SemGraphBlockImpl::folded() { return first_three(folded_forms()); }
+
 torch::Tensor SemGraphBlockImpl::forward(const torch::Tensor& x) {
   SemGraphConvImpl& conv = *gconv;
-  if (inference_pass(*this)) {
-    return sem_graph_folded(x, kernel_layout_.get(sources(), [&] { return kernel_layout(folded()); }), true);
-  }
+  if (inference_pass(*this)) return sem_graph_folded(x, folded_forms(), true);
   torch::Tensor y = bias_batch_norm_relu(conv.product(x), conv.bias, *bn);
   return dropout ? fast_dropout(y, dropout->options.p(), is_training()) : y;
 }

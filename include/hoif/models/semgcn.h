@@ -29,10 +29,10 @@ class SemGraphConvImpl : public torch::nn::Module {
   torch::Tensor W, e, bias;
 
  private:
-  // What folded() is derived from.
-  std::vector<torch::Tensor> sources() const;
+  // folded()'s tensors, then the same in the kernels' layout (cached together).
+  std::vector<torch::Tensor> folded_forms();
   MaskedSoftmax edges_;
-  DerivedTensors folded_, kernel_layout_;
+  DerivedTensors folded_;
 };
 TORCH_MODULE(SemGraphConv);
 
@@ -45,11 +45,11 @@ class SemGraphBlockImpl : public torch::nn::Module {
   std::vector<torch::Tensor> folded();
 
  private:
-  std::vector<torch::Tensor> sources() const;
+  std::vector<torch::Tensor> folded_forms();
   SemGraphConv gconv{nullptr};
   torch::nn::BatchNorm1d bn{nullptr};
   torch::nn::Dropout dropout{nullptr};
-  DerivedTensors folded_, kernel_layout_;
+  DerivedTensors folded_;
 };
 TORCH_MODULE(SemGraphBlock);
 
