@@ -31,5 +31,6 @@ if ((${#missing[@]})); then
 fi
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-# Two cores; LibTorch translation units need about 1.5 GB each.
-cmake --build build -j "${HOIF_BUILD_JOBS:-2}"
+# Two cores; LibTorch translation units need about 1.5 GB each. HOIF_BUILD_TARGET=hoif builds only
+# the command-line tool (5 of the 7 minutes), e.g. to start a training run sooner.
+cmake --build build -j "${HOIF_BUILD_JOBS:-2}" ${HOIF_BUILD_TARGET:+--target "$HOIF_BUILD_TARGET"}

@@ -160,9 +160,10 @@ TrainOutcome train_model(TrainRun& run) {
     const std::vector<int64_t> order = epoch_permutation(o.seed, state.epoch, n);
     const torch::Tensor perm = torch::from_blob(const_cast<int64_t*>(order.data()), {n}, torch::kLong);
     ProgressBar bar(fmt::format("epoch {}/{}", state.epoch + 1, o.epochs), batches, "batch", run.progress_bar);
-    bar.advance(state.batch_in_epoch);
+    bar.skip(state.batch_in_epoch);
     auto epoch_start = std::chrono::steady_clock::now();
     const double seconds_before = state.train_seconds;
+    const int64_t poses_before = state.epoch_poses;
     for (int64_t b = state.batch_in_epoch; b < batches; ++b) {
       const torch::Tensor idx = perm.narrow(0, b * o.batch_size, std::min<int64_t>(o.batch_size, n - b * o.batch_size));
       torch::Tensor x = inputs.index_select(0, idx), y = targets.index_select(0, idx);
@@ -196,7 +197,7 @@ TrainOutcome train_model(TrainRun& run) {
       state.batch_in_epoch = b + 1;
       state.train_seconds = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
       bar.set_suffix(fmt::format("loss {:.5f} {:.0f} poses/s", state.epoch_loss_sum / state.epoch_poses,
-                                 state.epoch_poses / std::max(1e-9, state.train_seconds - seconds_before)));
+                                 (state.epoch_poses - poses_before) / std::max(1e-9, state.train_seconds - seconds_before)));
       bar.advance();
       if (run.stop_requested && run.stop_requested()) return stop("interrupted");
       if (o.time_budget_minutes > 0 && minutes_used() >= o.time_budget_minutes && b + 1 < batches)
