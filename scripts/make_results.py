@@ -26,7 +26,7 @@ ACTIONS = ["Directions", "Discussion", "Eating", "Greeting", "Phoning", "Photo",
 # The column heads the papers use (Sitting and SittingDown differ only after six letters).
 ACTION_HEADS = ["Dir.", "Disc.", "Eat", "Greet", "Phone", "Photo", "Pose", "Purch.", "Sit", "SitD.", "Smoke",
                 "Wait", "WalkD.", "Walk", "WalkT."]
-RECIPES = {"budget": "budget-3h", "original": "original"}
+RECIPES = {"budget": "budget-3h", "original": "original", "7epochs": "budget-7ep"}
 # Evaluations of a budgeted row's checkpoint without one of its changes (scripts/results.sh).
 VARIANTS = ("_noflip.json", "_training_weights.json")
 
@@ -43,15 +43,29 @@ def write_atomically(path, text):
     os.replace(tmp, path)
 
 
-def train_command(row):
+def train_log(row):
     log = os.path.join("results", "logs", row + ".log")
     if not os.path.exists(log):
         raise SystemExit(f"{log}: missing; it names the command that trained this row (scripts/results.sh writes it)")
     with open(log) as f:
-        first = f.readline().strip()
-    if not first.startswith("command: "):
+        return log, f.read().splitlines()
+
+
+def train_command(row):
+    log, lines = train_log(row)
+    if not lines or not lines[0].startswith("command: "):
         raise SystemExit(f"{log}: first line is not the training command")
-    return first[len("command: "):]
+    return lines[0][len("command: "):]
+
+
+def training_poses(row):
+    """The size of the row's training set, as its log states it: epochs = poses seen / this."""
+    log, lines = train_log(row)
+    for line in lines:
+        m = re.search(r"parameters; (\d+) training poses", line)
+        if m:
+            return int(m.group(1))
+    raise SystemExit(f"{log}: no line names the number of training poses")
 
 
 def rows(results_dir):
@@ -73,7 +87,7 @@ def rows(results_dir):
             "recipe": recipe,
             "p1": round(e["p1"], 2),
             "p2": round(e["p2"], 2),
-            "epochs": e["epoch"],
+            "epochs": round(e["poses_seen"] / training_poses(row), 2),
             "poses_seen": e["poses_seen"],
             "train_minutes": round(e["train_minutes"], 1),
             "checkpoint": kept if os.path.exists(kept) else None,
@@ -104,14 +118,14 @@ def summary_table(rs):
         if r["keypoints"] != "gt" and r["published_p1"]:
             pub += " (CPN)"
         lines.append(f"| {r['model']} | {r['keypoints']} | {r['recipe']} | {r['p1']:.2f} | {r['p2']:.2f} | {pub} | "
-                     f"{r['epochs']} | {r['poses_seen']:,} | {r['train_minutes']:.0f} |")
+                     f"{r['epochs']:g} | {r['poses_seen']:,} | {r['train_minutes']:.0f} |")
     return "\n".join(lines)
 
 
 def changes_table(rs):
     lines = ["| model | 2D | P1 | without flip test | without weight average |", "|---|---|---:|---:|---:|"]
     for r in rs:
-        if r["recipe"] != RECIPES["budget"]:
+        if r["p1_without_flip_test"] is None:
             continue
         cells = [f"{r[k]:.2f}" if r[k] is not None else "—" for k in ("p1", "p1_without_flip_test", "p1_without_weight_average")]
         lines.append(f"| {r['model']} | {r['keypoints']} | " + " | ".join(cells) + " |")

@@ -1,5 +1,6 @@
 #include "hoif/training/recipe.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <nlohmann/json.hpp>
@@ -53,6 +54,7 @@ std::string TrainOptions::to_json() const {
   j["threads"] = threads;
   j["device"] = device;
   j["time_budget_minutes"] = time_budget_minutes;
+  j["train_minutes"] = train_minutes;
   return j.dump();
 }
 
@@ -84,6 +86,7 @@ TrainOptions TrainOptions::from_json(const std::string& text, const std::string&
     o.threads = j.at("threads").get<int>();
     o.device = j.at("device").get<std::string>();
     o.time_budget_minutes = j.at("time_budget_minutes").get<double>();
+    o.train_minutes = j.value("train_minutes", 0.0);
     return o;
   } catch (const nlohmann::json::exception& e) {
     fail(where, std::string("bad training configuration (") + e.what() + ")");
@@ -96,13 +99,18 @@ double learning_rate_at(double lr0, double gamma, int64_t decay, int64_t step) {
   return lr0 * std::pow(gamma, static_cast<double>(last) / static_cast<double>(decay));
 }
 
-double cosine_learning_rate(double lr0, double lr_min, int64_t step, int64_t total_steps) {
-  if (total_steps <= 1 || step <= 1) return lr0;
-  const double t = static_cast<double>(std::min(step, total_steps) - 1) / static_cast<double>(total_steps - 1);
+double cosine_learning_rate(double lr0, double lr_min, double t) {
+  t = std::clamp(t, 0.0, 1.0);
   return lr_min + 0.5 * (lr0 - lr_min) * (1.0 + std::cos(M_PI * t));
 }
 
-double TrainOptions::learning_rate(int64_t step, int64_t total_steps) const {
+double cosine_learning_rate(double lr0, double lr_min, int64_t step, int64_t total_steps) {
+  if (total_steps <= 1 || step <= 1) return lr0;
+  return cosine_learning_rate(lr0, lr_min, static_cast<double>(step - 1) / static_cast<double>(total_steps - 1));
+}
+
+double TrainOptions::learning_rate(int64_t step, int64_t total_steps, double train_seconds) const {
+  if (lr_schedule == "cosine" && train_minutes > 0) return cosine_learning_rate(lr, lr_min, train_seconds / (60 * train_minutes));
   if (lr_schedule == "cosine") return cosine_learning_rate(lr, lr_min, step, total_steps);
   return learning_rate_at(lr, lr_gamma, lr_decay, step);
 }

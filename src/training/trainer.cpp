@@ -155,7 +155,7 @@ TrainOutcome train_model(TrainRun& run) {
     return outcome;
   };
 
-  while (state.epoch < o.epochs) {
+  while (state.epoch < o.epochs && !o.training_time_used(state.train_seconds)) {
     model->train();
     const std::vector<int64_t> order = epoch_permutation(o.seed, state.epoch, n);
     const torch::Tensor perm = torch::from_blob(const_cast<int64_t*>(order.data()), {n}, torch::kLong);
@@ -175,7 +175,7 @@ TrainOutcome train_model(TrainRun& run) {
       x = x.to(device);
       y = y.to(device);
       ++state.step;
-      if (const double lr = o.learning_rate(state.step, total_steps); lr != state.lr || state.step == 1) {
+      if (const double lr = o.learning_rate(state.step, total_steps, state.train_seconds); lr != state.lr || state.step == 1) {
         state.lr = lr;
         for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(state.lr);
       }
@@ -199,6 +199,8 @@ TrainOutcome train_model(TrainRun& run) {
       bar.set_suffix(fmt::format("loss {:.5f} {:.0f} poses/s", state.epoch_loss_sum / state.epoch_poses,
                                  (state.epoch_poses - poses_before) / std::max(1e-9, state.train_seconds - seconds_before)));
       bar.advance();
+      // The run's training time is used: this part-epoch is its last, evaluated below.
+      if (o.training_time_used(state.train_seconds)) break;
       if (run.stop_requested && run.stop_requested()) return stop("interrupted");
       if (o.time_budget_minutes > 0 && minutes_used() >= o.time_budget_minutes && b + 1 < batches)
         return stop("time budget");
@@ -236,7 +238,8 @@ TrainOutcome train_model(TrainRun& run) {
     if (o.snapshot > 0 && r.epoch % o.snapshot == 0) save(fmt::format("epoch_{:04d}.ckpt", r.epoch));
     write_log_csv(dir / "log.csv", state);
     if (run.stop_requested && run.stop_requested()) return stop("interrupted");
-    if (o.time_budget_minutes > 0 && minutes_used() >= o.time_budget_minutes && state.epoch < o.epochs)
+    if (o.time_budget_minutes > 0 && minutes_used() >= o.time_budget_minutes && state.epoch < o.epochs &&
+        !o.training_time_used(state.train_seconds))
       return stop("time budget");
   }
   write_plots(dir, o, state);

@@ -49,6 +49,8 @@ TEST(CliTrain, BudgetedRecipeEvaluateWithFlipAndExport) {
   // The augmentation is part of the run: a resume may not switch it.
   expect_one_line_error(run("train --resume --epochs 3 --lr-schedule staircase --checkpoint " + ck.string()),
                         "--lr-schedule: differs from the checkpoint");
+  expect_one_line_error(run("train --resume --epochs 3 --train-minutes 30 --checkpoint " + ck.string()),
+                        "--train-minutes: differs from the checkpoint");
 
   const fs::path json = mini().dir / "budget_eval.json";
   const CliRun e = run("evaluate " + (ck / "last.ckpt").string() + " --flip-test --json " + json.string());
@@ -192,6 +194,21 @@ TEST(CliTrain, TimeBudgetStopsAndSaves) {
   ASSERT_EQ(t.exit_code, 0) << t.err;
   EXPECT_NE(t.out.find("stopped (time budget)"), std::string::npos) << t.out;
   EXPECT_TRUE(fs::exists(ck / "last.ckpt"));
+}
+
+// --train-minutes ends the run (not just the session): finished, and not resumable.
+TEST(CliTrain, TrainMinutesEndTheRun) {
+  const fs::path ck = mini().dir / "train_minutes";
+  const CliRun t = run("train --model martinez --data " + mini().data.string() +
+                       " --epochs 50000 --hid-dim 16 --batch-size 4 --threads 1 --lr-schedule cosine --train-minutes 0.01 --checkpoint " +
+                       ck.string());
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_NE(t.out.find("\ndone: "), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find(" min of training)"), std::string::npos) << t.out;
+  const CliRun i = run("info " + (ck / "last.ckpt").string());
+  EXPECT_NE(i.out.find("recipe      at most 50000 epochs"), std::string::npos) << i.out;
+  EXPECT_NE(i.out.find("cosine to 0 over 0.01 min"), std::string::npos) << i.out;
+  expect_one_line_error(run("train --resume --checkpoint " + ck.string()), "has used its 0.01 minutes of training");
 }
 
 TEST(CliTrain, ImportWeightsOfTheOriginalCode) {

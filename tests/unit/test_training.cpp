@@ -36,6 +36,21 @@ TEST(Schedule, CosineFromTheFirstToTheLastStep) {
   EXPECT_NEAR(o.learning_rate(251, 501), 0.5e-3, 1e-15);
 }
 
+TEST(Schedule, CosineOverATrainingTimeFollowsTheTimeNotTheSteps) {
+  TrainOptions o = TrainOptions::recipe("hoif");
+  o.lr_schedule = "cosine";
+  o.train_minutes = 10;
+  // Whatever the step: a quarter of the 600 s gives lr0 (1 + cos(pi / 4)) / 2.
+  EXPECT_NEAR(o.learning_rate(7, 1000, 150.0), 0.5e-3 * (1 + std::sqrt(0.5)), 1e-15);
+  EXPECT_NEAR(o.learning_rate(900, 1000, 150.0), 0.5e-3 * (1 + std::sqrt(0.5)), 1e-15);
+  EXPECT_NEAR(o.learning_rate(7, 1000, 300.0), 0.5e-3, 1e-15);
+  EXPECT_NEAR(o.learning_rate(7, 1000, 900.0), 0.0, 1e-15);  // past the end: lr_min
+  EXPECT_FALSE(o.training_time_used(599.9));
+  EXPECT_TRUE(o.training_time_used(600.0));
+  o.train_minutes = 0;
+  EXPECT_FALSE(o.training_time_used(1e9));
+}
+
 TEST(Schedule, RecipesAreTheOriginals) {
   const TrainOptions m = TrainOptions::recipe("martinez"), s = TrainOptions::recipe("semgcn"),
                      n = TrainOptions::recipe("semgcn-nonlocal"), h = TrainOptions::recipe("hgcn"),
@@ -184,6 +199,26 @@ INSTANTIATE_TEST_SUITE_P(Models, Resume, ::testing::Combine(::testing::Values("m
                          [](const auto& info) {
                            return std::string(std::get<0>(info.param)) + (std::get<1>(info.param) ? "_budgeted" : "");
                          });
+
+// A run whose training time is used ends there, mid-epoch, evaluated and finished.
+TEST(TrainMinutes, TheRunEndsWhenItsTrainingTimeIsUsed) {
+  torch::set_num_threads(1);
+  const PoseSet train = synthetic_set(300, 1), test = synthetic_set(64, 2);
+  const fs::path dir = test::temp_dir("train_minutes");
+  TrainOptions o = small_options(dir, "semgcn");
+  o.lr_schedule = "cosine";
+  o.train_minutes = 1e-12;  // used by the first batch
+  TrainRun r = run_of(o, train, test);
+  const TrainOutcome out = train_model(r);
+  ASSERT_TRUE(out.finished);
+  EXPECT_EQ(out.state.step, 1);
+  EXPECT_EQ(out.state.poses_seen, 32);
+  ASSERT_EQ(out.state.history.size(), 1u);
+  EXPECT_EQ(out.state.history[0].poses_seen, 32);
+  EXPECT_GT(out.state.history[0].p1, 0.0);
+  EXPECT_TRUE(fs::exists(dir / "log.csv"));
+  EXPECT_EQ(load_checkpoint((dir / "last.ckpt").string(), torch::Device(torch::kCPU)).options.train_minutes, 1e-12);
+}
 
 TEST(WeightAverage, DecayWarmsUpThenHolds) {
   EXPECT_DOUBLE_EQ(weight_average_decay(0.999, 1), 2.0 / 11.0);

@@ -21,9 +21,10 @@ void register_info(CLI::App& app) {
                c.options.data.keypoints, c.options.data.stride);
     const TrainOptions& o = c.options;
     const std::string schedule = o.lr_schedule == "cosine"
-                                     ? fmt::format("lr {} cosine to {}", o.lr, o.lr_min)
+                                     ? fmt::format("lr {} cosine to {}{}", o.lr, o.lr_min,
+                                                   o.train_minutes > 0 ? fmt::format(" over {} min", o.train_minutes) : "")
                                      : fmt::format("lr {} x{} every {} steps", o.lr, o.lr_gamma, o.lr_decay);
-    fmt::print("recipe      {} epochs, batch {}, {}, clip {}{}{}, seed {}\n", o.epochs, o.batch_size, schedule,
+    fmt::print("recipe      {}{} epochs, batch {}, {}, clip {}{}{}, seed {}\n", o.train_minutes > 0 ? "at most " : "", o.epochs, o.batch_size, schedule,
                o.max_norm ? "1" : "off", o.flip_augment ? ", flip augmentation" : "",
                o.weight_average > 0 ? fmt::format(", weight average (decay {})", o.weight_average) : "", o.seed);
     if (o.flip_test || o.eval_stride > 1)

@@ -39,6 +39,8 @@ void apply(const TrainFlags& f, TrainOptions& o, bool resuming) {
   set("--lr-gamma", o.lr_gamma, v.lr_gamma);
   set("--lr-schedule", o.lr_schedule, v.lr_schedule);
   set("--lr-min", o.lr_min, v.lr_min);
+  set("--train-minutes", o.train_minutes, v.train_minutes);
+  if (!(o.train_minutes >= 0)) fail("--train-minutes", "must be at least 0");
   set("--flip-augment", o.flip_augment, f.flip_augment);
   set("--weight-average", o.weight_average, v.weight_average);
   if (!(o.weight_average >= 0 && o.weight_average < 1)) fail("--weight-average", "must be in [0, 1)");
@@ -81,6 +83,8 @@ void run(TrainFlags& f) {
     r.resume = std::move(c);
     if (r.resume->state.epoch >= r.options.epochs && r.resume->state.batch_in_epoch == 0)
       fail(path, fmt::format("has finished its {} epochs; pass a larger --epochs to train on", r.options.epochs));
+    if (r.options.training_time_used(r.resume->state.train_seconds))
+      fail(path, fmt::format("has used its {} minutes of training (--train-minutes)", r.options.train_minutes));
   } else {
     if (f.model.empty()) fail("--model", "is required (martinez, semgcn, semgcn-nonlocal, hgcn, hoif)");
     if (f.options.data_path.empty()) fail("--data", "is required: the Human3.6M archive or a prepared folder");
@@ -116,10 +120,11 @@ void run(TrainFlags& f) {
   const TrainOutcome out = train_model(r);
   if (out.stop_reason == "interrupted") throw ExitCode{130};
   if (out.finished)
-    fmt::print("done: {} epochs, last-epoch test P1 {:.2f} mm, P2 {:.2f} mm; best P1 {:.2f} mm at epoch {} "
-               "(selected on the test set, as the original code does); checkpoints in {}\n",
-               out.state.epoch, out.state.history.back().p1, out.state.history.back().p2, out.state.best_p1,
-               out.state.best_epoch, r.options.checkpoint_dir);
+    fmt::print("done: {:.4g} epochs ({} poses, {:.1f} min of training), last-epoch test P1 {:.2f} mm, P2 {:.2f} mm; "
+               "best P1 {:.2f} mm at epoch {} (selected on the test set, as the original code does); checkpoints in {}\n",
+               static_cast<double>(out.state.poses_seen) / static_cast<double>(sets.train.size()), out.state.poses_seen,
+               out.state.train_seconds / 60, out.state.history.back().p1, out.state.history.back().p2,
+               out.state.best_p1, out.state.best_epoch, r.options.checkpoint_dir);
 }
 
 }  // namespace
@@ -141,6 +146,9 @@ void register_train(CLI::App& app) {
       ->check(CLI::IsMember({"staircase", "cosine"}))
       ->capture_default_str();
   cmd->add_option("--lr-min", o.lr_min, "Cosine schedule: the rate at the last step")->capture_default_str();
+  cmd->add_option("--train-minutes", o.train_minutes,
+                  "Train this many minutes in all (over every session; evaluation excluded), then end the run "
+                  "(or after --epochs if sooner); a cosine schedule then spans this time instead of the steps");
   cmd->add_flag("--flip-augment", f->flip_augment, "Mirror each training pose (2D and 3D, left <-> right) with probability 1/2");
   cmd->add_flag("--flip-test", f->flip_test, "Per-epoch evaluation averages each pose with its lifted mirror image");
   cmd->add_option("--weight-average", o.weight_average,

@@ -6,7 +6,8 @@
 //   hgcn             batch 256,  50 epochs, lr 1e-3 x0.80 every 100k steps
 //   hoif             batch 256,  50 epochs, lr 1e-3 x0.80 every 100k steps
 // All: Adam, gradient-norm clipping at 1, MSE in metres, reshuffled every epoch.
-// Beyond the originals (off by default): a cosine schedule over the run's steps, flip
+// Beyond the originals (off by default): a cosine schedule over the run's steps or over a
+// fixed training time, flip
 // augmentation, flip test-time averaging in the per-epoch evaluation, a strided per-epoch test,
 // an exponential moving average of the weights.
 #include <cstdint>
@@ -39,12 +40,19 @@ struct TrainOptions {
   uint64_t seed = 0;
   int threads = 0;            // 0: every core
   std::string device = "cpu";
-  double time_budget_minutes = 0;  // 0: none
+  double time_budget_minutes = 0;  // this session stops (resumably) after this many minutes; 0: none
+  // > 0: the run trains this many minutes in all (summed over sessions, evaluation excluded) and
+  // then ends, or after `epochs` if that comes first; a cosine schedule spans this time instead of
+  // the steps, so the run fits a budget whatever the machine's speed.
+  double train_minutes = 0;
 
   // The original recipe for a model, with every field filled.
   static TrainOptions recipe(const std::string& model_name);
-  // The learning rate at optimizer step `step` (1-based) of a run of `total_steps` steps.
-  double learning_rate(int64_t step, int64_t total_steps) const;
+  // The learning rate at optimizer step `step` (1-based) of a run of `total_steps` steps, after
+  // `train_seconds` of training.
+  double learning_rate(int64_t step, int64_t total_steps, double train_seconds = 0) const;
+  // Whether a run with `train_minutes` has used that time.
+  bool training_time_used(double train_seconds) const { return train_minutes > 0 && train_seconds >= 60 * train_minutes; }
   std::string to_json() const;
   static TrainOptions from_json(const std::string& text, const std::string& where);
 };
@@ -53,7 +61,9 @@ struct TrainOptions {
 // `decay` (s is the last such step), i.e. a staircase that starts a hair below lr0.
 double learning_rate_at(double lr0, double gamma, int64_t decay, int64_t step);
 
-// Cosine annealing: lr0 at step 1, lr_min at step total_steps.
+// Cosine annealing over a fraction t of the run: lr0 at t = 0, lr_min at t >= 1.
+double cosine_learning_rate(double lr0, double lr_min, double t);
+// The same over steps: lr0 at step 1, lr_min at step total_steps.
 double cosine_learning_rate(double lr0, double lr_min, int64_t step, int64_t total_steps);
 
 }  // namespace hoif
