@@ -113,7 +113,7 @@ torch::nn::Conv1d kaiming_conv1d(int64_t in, int64_t out) {
 }  // namespace
 
 GraphNonLocalImpl::GraphNonLocalImpl(int64_t dim, const std::vector<int>& grouped_order, int group_size)
-    : inter_(dim / 2) {
+    : inter_(dim / 2), group_size_(group_size) {
   std::vector<int64_t> restored(grouped_order.size());
   for (size_t i = 0; i < grouped_order.size(); ++i) restored[static_cast<size_t>(grouped_order[i])] = static_cast<int64_t>(i);
   grouped_ = torch::tensor(std::vector<int64_t>(grouped_order.begin(), grouped_order.end()));
@@ -139,19 +139,35 @@ GraphNonLocalImpl::GraphNonLocalImpl(int64_t dim, const std::vector<int>& groupe
 }
 
 torch::Tensor GraphNonLocalImpl::forward(const torch::Tensor& x) {
-  const torch::Tensor xg = x.index_select(0, grouped_.to(x.device())).permute({1, 2, 0});  // (B, C, J)
-  const torch::Tensor g_x = g->forward(xg).transpose(1, 2);  // (B, N, inter)
-  const torch::Tensor theta_x = theta(xg);        // (B, inter, J)
-  const torch::Tensor phi_x = phi->forward(xg);   // (B, inter, N)
-  const int64_t w = phi_x.size(2);
-  // The 1x1 convolution over the concatenation [theta_i ; phi_j] is w1 . theta_i + w2 . phi_j:
-  // two projections and a broadcast sum instead of a (B, 2 inter, J, N) tensor.
+  // The original permutes the joints into groups, runs 1x1 convolutions over (B, C, J), pools
+  // each group and permutes back. The same on the joint-major rows: the three projections are one
+  // GEMM, only the pooled branches are gathered into groups, and the output keeps the input's
+  // joint order (each joint's result depends on its own theta, not on its position).
+  const int64_t J = x.size(0), B = x.size(1), C = x.size(2);
+  auto matrix = [](const torch::nn::Conv1dImpl& c) { return c.weight.squeeze(2).t(); };
+  const auto& conv_g = *g[0]->as<torch::nn::Conv1d>();
+  const auto& conv_phi = *phi[0]->as<torch::nn::Conv1d>();
+  const torch::Tensor w = torch::cat({matrix(conv_g), matrix(conv_phi), matrix(*theta)}, 1);
+  const torch::Tensor b = torch::cat({conv_g.bias, conv_phi.bias, theta->bias});
+  const torch::Tensor projected = torch::addmm(b, x.reshape({J * B, C}), w).view({J, B, 3 * inter_});
+  const torch::Tensor theta_x = projected.narrow(2, 2 * inter_, inter_);  // (J, B, inter)
+  // g and phi max-pooled over each group of joints: (N, B, inter) each. As the original's
+  // pooling, a last joint that does not fill a group (17 joints in pairs) is left out.
+  const int64_t groups = J / group_size_;
+  const torch::Tensor pooled = std::get<0>(projected.narrow(2, 0, 2 * inter_)
+                                               .index_select(0, grouped_.narrow(0, 0, groups * group_size_).to(x.device()))
+                                               .view({groups, group_size_, B, 2 * inter_})
+                                               .max(1));
+  const torch::Tensor g_x = pooled.narrow(2, 0, inter_), phi_x = pooled.narrow(2, inter_, inter_);
+  // The 1x1 convolution over the concatenation [theta_i ; phi_n] is w1 . theta_i + w2 . phi_n.
   const torch::Tensor weight = concat_project[0]->as<torch::nn::Conv2d>()->weight.view({2, inter_});
-  const torch::Tensor a = torch::matmul(weight[0], theta_x), c = torch::matmul(weight[1], phi_x);  // (B, J), (B, N)
-  const torch::Tensor f = torch::relu(a.unsqueeze(2) + c.unsqueeze(1)) / static_cast<double>(w);
-  const torch::Tensor y = torch::matmul(f, g_x).transpose(1, 2).contiguous();  // (B, inter, J)
-  const torch::Tensor z = W->forward(y) + xg;
-  return z.index_select(2, restored_.to(x.device())).permute({2, 0, 1}).contiguous();
+  const torch::Tensor a = torch::matmul(theta_x, weight[0]), c = torch::matmul(phi_x, weight[1]);  // (J, B), (N, B)
+  const torch::Tensor f = torch::relu(a.unsqueeze(1) + c.unsqueeze(0)) / static_cast<double>(groups);  // (J, N, B)
+  // y_j = sum_n f_jn g_n per pose, as a broadcast product: LibTorch's CPU bmm loops over the poses.
+  const torch::Tensor y = (f.unsqueeze(3) * g_x.unsqueeze(0)).sum(1);  // (J, B, inter)
+  const auto& out = *W[0]->as<torch::nn::Conv1d>();
+  const torch::Tensor z = W[1]->as<torch::nn::BatchNorm1d>()->forward(torch::addmm(out.bias, y.view({J * B, inter_}), matrix(out)));
+  return x + z.view({J, B, C});
 }
 
 std::vector<torch::Tensor> GraphNonLocalImpl::folded() {

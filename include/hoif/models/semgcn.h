@@ -82,7 +82,7 @@ class GraphNonLocalImpl : public torch::nn::Module {
   torch::nn::Sequential g{nullptr}, phi{nullptr}, concat_project{nullptr}, W{nullptr};
   torch::nn::Conv1d theta{nullptr};
   torch::Tensor grouped_, restored_;
-  int64_t inter_;
+  int64_t inter_, group_size_;
 };
 TORCH_MODULE(GraphNonLocal);
 
