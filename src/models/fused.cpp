@@ -251,19 +251,7 @@ struct Dropout : torch::autograd::Function<Dropout> {
   }
 };
 
-// ------------------------------------------------------------------ high-order convolution
-
-// Products first: the convolution is evaluated as out_k = (1 - alpha) M_k (X W_k) + alpha X0 W_k:
-// the channel GEMMs of all K orders are one (J*B, Cin) x (Cin, K Cout) product, and the J x J
-// mixing is applied to its narrow output by the kernel below, fused with the residual, bias and
-// ReLU, without a mixed copy of the (wide) input. Training uses this order without a residual
-// (HGCN, SemGCN) or when the orders are summed; HighOrderConvMixingFirst below otherwise.
-
-// A (J, B, K, O) or, with k-stride 0, (J, B, O) joint-major operand of the mixing kernel.
-struct OrderOperand {
-  const float* data;
-  int64_t k_stride;  // O: one slice per order; 0: the same slice for every order (or their sum)
-};
+// ------------------------------------------------------------------ small vector kernels
 
 // acc[0..n) += c * src[0..n)
 [[gnu::noinline, gnu::target_clones("avx2", "default")]] void axpy(float c, const float* __restrict src,
@@ -277,6 +265,72 @@ struct OrderOperand {
   for (int64_t i = 0; i < n; ++i) s += a[i] * b[i];
   return s;
 }
+
+// ------------------------------------------------------------------ group-weighted sum
+
+// y[j, b, :] = sum_n f[j, n, b] g[n, b, :]: a (J, N) x (N, C) product per pose, which LibTorch's
+// CPU bmm would run as one tiny GEMM call per pose. Loops over the poses instead; every operand
+// of a pose stays in L1. g may be a view whose channels are contiguous.
+struct GroupWeightedSum : torch::autograd::Function<GroupWeightedSum> {
+  struct Shape {
+    int64_t J, N, B, C, g_group, g_pose;  // g's strides (elements) between groups and poses
+  };
+  static Shape shape_of(const Tensor& f, const Tensor& g) {
+    return {f.size(0), f.size(1), f.size(2), g.size(2), g.stride(0), g.stride(1)};
+  }
+
+  static Tensor forward(AutogradContext* ctx, const Tensor& f_in, const Tensor& g_in) {
+    const Tensor f = f_in.contiguous(), g = g_in.stride(2) == 1 ? g_in : g_in.contiguous();
+    const Shape s = shape_of(f, g);
+    Tensor y = torch::zeros({s.J, s.B, s.C}, g.options());
+    const float *pf = f.data_ptr<float>(), *pg = g.data_ptr<float>();
+    float* py = y.data_ptr<float>();
+    at::parallel_for(0, s.B, 8, [&](int64_t b0, int64_t b1) {
+      for (int64_t b = b0; b < b1; ++b)
+        for (int64_t j = 0; j < s.J; ++j) {
+          float* out = py + (j * s.B + b) * s.C;
+          for (int64_t n = 0; n < s.N; ++n) axpy(pf[(j * s.N + n) * s.B + b], pg + n * s.g_group + b * s.g_pose, out, s.C);
+        }
+    });
+    ctx->save_for_backward({f, g});
+    return y;
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const Tensor &f = saved[0], &g = saved[1], gy = grads[0].contiguous();
+    const Shape s = shape_of(f, g);
+    Tensor df = torch::empty_like(f), dg = torch::zeros({s.N, s.B, s.C}, g.options());
+    const float *pf = f.data_ptr<float>(), *pg = g.data_ptr<float>(), *pgy = gy.data_ptr<float>();
+    float *pdf = df.data_ptr<float>(), *pdg = dg.data_ptr<float>();
+    at::parallel_for(0, s.B, 8, [&](int64_t b0, int64_t b1) {
+      for (int64_t b = b0; b < b1; ++b)
+        for (int64_t j = 0; j < s.J; ++j) {
+          const float* dy = pgy + (j * s.B + b) * s.C;
+          for (int64_t n = 0; n < s.N; ++n) {
+            const int64_t at = (j * s.N + n) * s.B + b;
+            pdf[at] = dot(dy, pg + n * s.g_group + b * s.g_pose, s.C);
+            axpy(pf[at], dy, pdg + (n * s.B + b) * s.C, s.C);
+          }
+        }
+    });
+    return {df, dg};
+  }
+};
+
+// ------------------------------------------------------------------ high-order convolution
+
+// Products first: the convolution is evaluated as out_k = (1 - alpha) M_k (X W_k) + alpha X0 W_k:
+// the channel GEMMs of all K orders are one (J*B, Cin) x (Cin, K Cout) product, and the J x J
+// mixing is applied to its narrow output by the kernel below, fused with the residual, bias and
+// ReLU, without a mixed copy of the (wide) input. Training uses this order without a residual
+// (HGCN, SemGCN) or when the orders are summed; HighOrderConvMixingFirst below otherwise.
+
+// A (J, B, K, O) or, with k-stride 0, (J, B, O) joint-major operand of the mixing kernel.
+struct OrderOperand {
+  const float* data;
+  int64_t k_stride;  // O: one slice per order; 0: the same slice for every order (or their sum)
+};
 
 // out[j, b, k] = scale * sum_i C_k[j, i] in[i, b, k] (+ q_scale q[j, b, k]) (+ bias_k) (ReLU),
 // C_k = M_k, or M_k transposed for the backward pass; k-slices of O channels. With out.k_stride
@@ -529,6 +583,12 @@ Tensor bias_batch_norm_relu(const Tensor& z, const Tensor& bias, torch::nn::Batc
   scale_shift_relu(rows.data_ptr<float>(), scale.contiguous().data_ptr<float>(), shift.contiguous().data_ptr<float>(),
                    y.data_ptr<float>(), rows.size(0), rows.size(1));
   return y.view(z.sizes());
+}
+
+Tensor group_weighted_sum(const Tensor& f, const Tensor& g) {
+  if (!f.device().is_cpu() || f.scalar_type() != torch::kFloat || g.scalar_type() != torch::kFloat)
+    return (f.unsqueeze(3) * g.unsqueeze(0)).sum(1);
+  return GroupWeightedSum::apply(f, g);
 }
 
 Tensor fast_dropout(const Tensor& x, double p, bool training) {

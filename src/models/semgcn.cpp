@@ -163,8 +163,7 @@ torch::Tensor GraphNonLocalImpl::forward(const torch::Tensor& x) {
   const torch::Tensor weight = concat_project[0]->as<torch::nn::Conv2d>()->weight.view({2, inter_});
   const torch::Tensor a = torch::matmul(theta_x, weight[0]), c = torch::matmul(phi_x, weight[1]);  // (J, B), (N, B)
   const torch::Tensor f = torch::relu(a.unsqueeze(1) + c.unsqueeze(0)) / static_cast<double>(groups);  // (J, N, B)
-  // y_j = sum_n f_jn g_n per pose, as a broadcast product: LibTorch's CPU bmm loops over the poses.
-  const torch::Tensor y = (f.unsqueeze(3) * g_x.unsqueeze(0)).sum(1);  // (J, B, inter)
+  const torch::Tensor y = group_weighted_sum(f, g_x);  // (J, B, inter): y_j = sum_n f_jn g_n per pose
   const auto& out = *W[0]->as<torch::nn::Conv1d>();
   const torch::Tensor z = W[1]->as<torch::nn::BatchNorm1d>()->forward(torch::addmm(out.bias, y.view({J * B, inter_}), matrix(out)));
   return x + z.view({J, B, C});

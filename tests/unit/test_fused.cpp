@@ -86,6 +86,28 @@ TEST(FastDropout, KeepsTheRightFractionScalesAndBackpropagatesTheSameMask) {
   EXPECT_TRUE(torch::equal(fast_dropout(x, 0.5, false), x));
 }
 
+// Against the batched matrix product it replaces, with g a view whose channels are contiguous but
+// whose poses are not (as the non-local block passes it).
+TEST(GroupWeightedSum, MatchesTheBatchedProductForwardAndBackward) {
+  torch::manual_seed(3);
+  const int64_t J = 16, N = 8, B = 5, C = 12;
+  const torch::Tensor f = torch::randn({J, N, B}).requires_grad_(true);
+  const torch::Tensor both = torch::randn({N, B, 2 * C}).requires_grad_(true);
+  const torch::Tensor g = both.narrow(2, C, C);
+  const torch::Tensor gy = torch::randn({J, B, C});
+
+  const torch::Tensor y = group_weighted_sum(f, g);
+  const auto grads = torch::autograd::grad({y}, {f, both}, {gy});
+  // The reference: per pose b, the (J, N) x (N, C) product f[:, :, b] g[:, b, :].
+  const torch::Tensor reference = torch::bmm(f.permute({2, 0, 1}), g.transpose(0, 1)).transpose(0, 1);
+  const auto reference_grads = torch::autograd::grad({reference}, {f, both}, {gy});
+  EXPECT_EQ(y.sizes(), (std::vector<int64_t>{J, B, C}));
+  EXPECT_LT(max_diff(y, reference), 1e-5);
+  EXPECT_LT(max_diff(grads[0], reference_grads[0]), 1e-5);
+  EXPECT_LT(max_diff(grads[1], reference_grads[1]), 1e-5);
+  EXPECT_EQ(grads[1].narrow(2, 0, C).abs().max().item<float>(), 0.0f);  // the other half of the view
+}
+
 TEST(FusedAdam, StepsLikeTorchAdamAndClipsLikeClipGradNorm) {
   torch::manual_seed(4);
   std::vector<torch::Tensor> ours, reference;

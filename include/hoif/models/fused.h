@@ -26,6 +26,10 @@ std::pair<torch::Tensor, torch::Tensor> folded_batch_norm(const torch::Tensor& b
 // storing it. Identity when not training or p = 0.
 torch::Tensor fast_dropout(const torch::Tensor& x, double p, bool training);
 
+// y[j, b, :] = sum_n f[j, n, b] g[n, b, :] for f (J, N, B) and g (N, B, C): the non-local
+// block's weighting of the pooled groups, per pose. Differentiable in f and g.
+torch::Tensor group_weighted_sum(const torch::Tensor& f, const torch::Tensor& g);
+
 // The graph convolution of all the GCN models, without its bias: for each of K orders,
 //   H_k = (1 - alpha) M_k X + alpha X0,   out_k = H_k (beta W_k),
 // concatenated over channels (J, B, K Cout) or summed (J, B, Cout).
