@@ -11,32 +11,29 @@ namespace hoif {
 
 SemGraphConvImpl::SemGraphConvImpl(int64_t in, int64_t out, const torch::Tensor& adjacency)
     : edges_(walk_mask(adjacency, 0) | walk_mask(adjacency, 1)) {
+  const torch::Tensor eye = torch::eye(adjacency.size(0));
+  order_masks_ = torch::cat({eye, 1 - eye});
   W = register_parameter("W", xavier_graph_weight(2, in, out));
   e = register_parameter("e", edges_.initial_weights());
   bias = register_parameter("bias", uniform_bias(out, out));
 }
 
-torch::Tensor SemGraphConvImpl::mixing() const {
+torch::Tensor SemGraphConvImpl::orders() const {
   const torch::Tensor a = edges_(e);
-  const torch::Tensor eye = torch::eye(a.size(0), a.options());
+  const int64_t J = a.size(0);
   // The diagonal of A-hat scales each joint's own features; the rest mixes its neighbours'.
-  return torch::cat({a * eye, a * (1 - eye)}, 1);
+  return (order_masks_.to(a.device()).view({2, J, J}) * a).view({2 * J, J});
 }
 
 namespace {
 
-// The two terms as the orders of the shared graph convolution (fused.h): M_0 = Â ∘ I and
-// M_1 = Â ∘ (1 - I), stacked (2J, J), their products summed.
-torch::Tensor stacked_orders(const torch::Tensor& mixing) {
-  const int64_t J = mixing.size(0);
-  return mixing.view({J, 2, J}).transpose(0, 1).reshape({2 * J, J});
-}
-
-// {mixing, W, bias} as folded() returns them (the layout export takes), followed by the same in
-// the kernels' layout; derived once per parameter change: rebuilt per call, the layout copies
-// cost a fifth of a single pose's latency.
-std::vector<torch::Tensor> with_kernel_layout(const std::vector<torch::Tensor>& folded) {
-  return {folded[0], folded[1], folded[2], stacked_orders(folded[0]), orders_side_by_side(folded[1]), folded[2]};
+// {mixing, W, bias} as folded() returns them — the mixing [Â ∘ I | Â ∘ (1 - I)], (J, 2J), the
+// layout export takes — followed by the same in the kernels' layout; derived once per parameter
+// change: rebuilt per call, the layout copies cost a fifth of a single pose's latency.
+std::vector<torch::Tensor> with_kernel_layout(const torch::Tensor& orders, const torch::Tensor& W, const torch::Tensor& bias) {
+  const int64_t J = orders.size(1);
+  const torch::Tensor mixing = orders.view({2, J, J}).transpose(0, 1).reshape({J, 2 * J});
+  return {mixing, W, bias, orders, orders_side_by_side(W), bias};
 }
 
 std::vector<torch::Tensor> first_three(const std::vector<torch::Tensor>& forms) { return {forms[0], forms[1], forms[2]}; }
@@ -48,11 +45,11 @@ torch::Tensor sem_graph_folded(const torch::Tensor& x, const std::vector<torch::
 }  // namespace
 
 torch::Tensor SemGraphConvImpl::product(const torch::Tensor& x) {
-  return high_order_conv(x, torch::Tensor(), stacked_orders(mixing()), W, 0.0, 1.0, true);
+  return high_order_conv(x, torch::Tensor(), orders(), W, 0.0, 1.0, true);
 }
 
 std::vector<torch::Tensor> SemGraphConvImpl::folded_forms() {
-  return folded_.get({W, e, bias}, [&] { return with_kernel_layout({mixing(), W.clone(), bias.clone()}); });
+  return folded_.get({W, e, bias}, [&] { return with_kernel_layout(orders(), W.clone(), bias.clone()); });
 }
 
 std::vector<torch::Tensor> SemGraphConvImpl::folded() { return first_three(folded_forms()); }
@@ -72,7 +69,7 @@ std::vector<torch::Tensor> SemGraphBlockImpl::folded_forms() {
   SemGraphConvImpl& conv = *gconv;
   return folded_.get({conv.W, conv.e, conv.bias, bn->weight, bn->bias, bn->running_mean, bn->running_var}, [&] {
     const auto [scale, shift] = folded_batch_norm(conv.bias, *bn);
-    return with_kernel_layout({conv.mixing(), conv.W * scale, shift});
+    return with_kernel_layout(conv.orders(), conv.W * scale, shift);
   });
 }
 

@@ -21,8 +21,9 @@ class SemGraphConvImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x);
   // The convolution without its bias (which a following BatchNorm takes).
   torch::Tensor product(const torch::Tensor& x);
-  // [Â ∘ I | Â ∘ (1 - I)], (J, 2J): both terms as one mixing of the two stacked products.
-  torch::Tensor mixing() const;
+  // The two terms as orders of the shared graph convolution (fused.h): M_0 = Â ∘ I and
+  // M_1 = Â ∘ (1 - I), stacked (2J, J), their products summed.
+  torch::Tensor orders() const;
   // Inference form: {mixing, W (2, in, out), bias}.
   std::vector<torch::Tensor> folded();
 
@@ -32,6 +33,7 @@ class SemGraphConvImpl : public torch::nn::Module {
   // folded()'s tensors, then the same in the kernels' layout (cached together).
   std::vector<torch::Tensor> folded_forms();
   MaskedSoftmax edges_;
+  torch::Tensor order_masks_;  // [I; 1 - I], (2J, J)
   DerivedTensors folded_;
 };
 TORCH_MODULE(SemGraphConv);
