@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Copies the resume state of issue 7's runs still under way (runs/results/<row>: the last saved
+# Copies the resume state of issue 7's runs not yet evaluated (runs/results/<row>: the last saved
 # checkpoint with optimizer state, its training log and curve) to results/in_progress/<row>, so
 # that a commit carries them to the next machine; scripts/results.sh restores and resumes them.
 # The checkpoint is written atomically by `hoif train`, so this is safe while the run goes on.
@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 for row in "$@"; do
   dir="runs/results/$row"
   [[ -f $dir/last.ckpt ]] || { echo "$dir/last.ckpt: no run to carry" >&2; exit 2; }
-  if grep -q '^done' "$dir/train.log" 2>/dev/null; then
-    echo "$row: finished, nothing to carry (scripts/results.sh keeps its results)" >&2
+  # A finished run still needs carrying until scripts/results.sh has evaluated it.
+  if [[ -f results/rows/$row.json ]]; then
+    echo "$row: evaluated, nothing to carry (scripts/results.sh kept its results)" >&2
     continue
   fi
   mkdir -p "results/in_progress/$row"
