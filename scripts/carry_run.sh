@@ -10,7 +10,7 @@ for row in "$@"; do
   dir="runs/results/$row"
   [[ -f $dir/last.ckpt ]] || { echo "$dir/last.ckpt: no run to carry" >&2; exit 2; }
   # A finished run still needs carrying until scripts/results.sh has evaluated it.
-  if [[ -f results/rows/$row.json ]]; then
+  if [[ -f results/rows/$row.json && -f results/logs/$row.log ]]; then
     echo "$row: evaluated, nothing to carry (scripts/results.sh kept its results)" >&2
     continue
   fi
