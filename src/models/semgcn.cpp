@@ -107,6 +107,9 @@ torch::nn::Conv1d kaiming_conv1d(int64_t in, int64_t out) {
   return c;
 }
 
+// A 1x1 convolution's weight (out, in, 1) as the (in, out) matrix that multiplies (rows, in).
+torch::Tensor conv_matrix(const torch::nn::Conv1dImpl& c) { return c.weight.squeeze(2).t(); }
+
 }  // namespace
 
 GraphNonLocalImpl::GraphNonLocalImpl(int64_t dim, const std::vector<int>& grouped_order, int group_size)
@@ -141,10 +144,9 @@ torch::Tensor GraphNonLocalImpl::forward(const torch::Tensor& x) {
   // GEMM, only the pooled branches are gathered into groups, and the output keeps the input's
   // joint order (each joint's result depends on its own theta, not on its position).
   const int64_t J = x.size(0), B = x.size(1), C = x.size(2);
-  auto matrix = [](const torch::nn::Conv1dImpl& c) { return c.weight.squeeze(2).t(); };
   const auto& conv_g = *g[0]->as<torch::nn::Conv1d>();
   const auto& conv_phi = *phi[0]->as<torch::nn::Conv1d>();
-  const torch::Tensor w = torch::cat({matrix(conv_g), matrix(conv_phi), matrix(*theta)}, 1);
+  const torch::Tensor w = torch::cat({conv_matrix(conv_g), conv_matrix(conv_phi), conv_matrix(*theta)}, 1);
   const torch::Tensor b = torch::cat({conv_g.bias, conv_phi.bias, theta->bias});
   const torch::Tensor projected = torch::addmm(b, x.reshape({J * B, C}), w).view({J, B, 3 * inter_});
   const torch::Tensor theta_x = projected.narrow(2, 2 * inter_, inter_);  // (J, B, inter)
@@ -162,14 +164,15 @@ torch::Tensor GraphNonLocalImpl::forward(const torch::Tensor& x) {
   const torch::Tensor f = torch::relu(a.unsqueeze(1) + c.unsqueeze(0)) / static_cast<double>(groups);  // (J, N, B)
   const torch::Tensor y = group_weighted_sum(f, g_x);  // (J, B, inter): y_j = sum_n f_jn g_n per pose
   const auto& out = *W[0]->as<torch::nn::Conv1d>();
-  const torch::Tensor z = W[1]->as<torch::nn::BatchNorm1d>()->forward(torch::addmm(out.bias, y.view({J * B, inter_}), matrix(out)));
+  const torch::Tensor z =
+      W[1]->as<torch::nn::BatchNorm1d>()->forward(torch::addmm(out.bias, y.view({J * B, inter_}), conv_matrix(out)));
   return x + z.view({J, B, C});
 }
 
 std::vector<torch::Tensor> GraphNonLocalImpl::folded() {
   torch::NoGradGuard no_grad;
   auto conv = [](torch::nn::Sequential& s) { return s[0]->as<torch::nn::Conv1d>(); };
-  auto matrix = [](const torch::nn::Conv1dImpl* c) { return c->weight.squeeze(2).t().contiguous(); };
+  auto matrix = [](const torch::nn::Conv1dImpl* c) { return conv_matrix(*c).contiguous(); };
   const torch::nn::Conv1dImpl* out = conv(W);
   auto& bn = *W[1]->as<torch::nn::BatchNorm1d>();
   const auto [scale, shift] = folded_batch_norm(out->bias, bn);

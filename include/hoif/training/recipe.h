@@ -7,9 +7,8 @@
 //   hoif             batch 256,  50 epochs, lr 1e-3 x0.80 every 100k steps
 // All: Adam, gradient-norm clipping at 1, MSE in metres, reshuffled every epoch.
 // Beyond the originals (off by default): a cosine schedule over the run's steps or over a
-// fixed training time, flip
-// augmentation, flip test-time averaging in the per-epoch evaluation, a strided per-epoch test,
-// an exponential moving average of the weights.
+// fixed training time, flip augmentation, flip test-time averaging in the per-epoch evaluation,
+// a strided per-epoch test, an exponential moving average of the weights.
 #include <cstdint>
 #include <string>
 
