@@ -318,83 +318,6 @@ struct GroupWeightedSum : torch::autograd::Function<GroupWeightedSum> {
   }
 };
 
-// ------------------------------------------------------------------ group max-pool split
-
-// The non-local block's projected rows [g | phi | theta] (J, B, 3C) -> g and phi max-pooled over
-// each group of joints (N, B, 2C) and theta (J, B, C), in one pass. As index_select + max +
-// narrow it cost a gather, a max with its index tensor, and in backward two full-size zero
-// tensors (one per narrow view) summed; here backward writes the one gradient once.
-struct GroupMaxSplit : torch::autograd::Function<GroupMaxSplit> {
-  static variable_list forward(AutogradContext* ctx, const Tensor& projected_in, const Tensor& members_in,
-                               int64_t group_size) {
-    const Tensor projected = projected_in.contiguous(), members = members_in.to(torch::kCPU, torch::kLong).contiguous();
-    const int64_t J = projected.size(0), B = projected.size(1), C = projected.size(2) / 3, N = members.numel() / group_size;
-    Tensor pooled = torch::empty({N, B, 2 * C}, projected.options());
-    Tensor theta = torch::empty({J, B, C}, projected.options());
-    Tensor winner = torch::empty({N, B, 2 * C}, projected.options().dtype(torch::kUInt8));  // member index
-    const float* p = projected.data_ptr<float>();
-    const int64_t* m = members.data_ptr<int64_t>();
-    float *pp = pooled.data_ptr<float>(), *pt = theta.data_ptr<float>();
-    uint8_t* pw = winner.data_ptr<uint8_t>();
-    at::parallel_for(0, B, 16, [&](int64_t b0, int64_t b1) {
-      for (int64_t b = b0; b < b1; ++b) {
-        for (int64_t j = 0; j < J; ++j) std::copy_n(p + (j * B + b) * 3 * C + 2 * C, C, pt + (j * B + b) * C);
-        for (int64_t n = 0; n < N; ++n) {
-          float* out = pp + (n * B + b) * 2 * C;
-          uint8_t* won = pw + (n * B + b) * 2 * C;
-          std::copy_n(p + (m[n * group_size] * B + b) * 3 * C, 2 * C, out);
-          std::fill_n(won, 2 * C, uint8_t{0});
-          for (int64_t k = 1; k < group_size; ++k) {
-            const float* src = p + (m[n * group_size + k] * B + b) * 3 * C;
-            for (int64_t c = 0; c < 2 * C; ++c)
-              if (src[c] > out[c]) {
-                out[c] = src[c];
-                won[c] = static_cast<uint8_t>(k);
-              }
-          }
-        }
-      }
-    });
-    ctx->save_for_backward({members, winner});
-    ctx->saved_data["joints"] = J;
-    ctx->saved_data["group_size"] = group_size;
-    return {pooled, theta};
-  }
-
-  static variable_list backward(AutogradContext* ctx, variable_list grads) {
-    const auto saved = ctx->get_saved_variables();
-    const Tensor &members = saved[0], &winner = saved[1];
-    const int64_t J = ctx->saved_data["joints"].toInt(), group_size = ctx->saved_data["group_size"].toInt();
-    const int64_t N = winner.size(0), B = winner.size(1), C = winner.size(2) / 2;
-    const Tensor d_pooled = grads[0].defined() ? grads[0].contiguous() : torch::zeros_like(winner, grads[1].options());
-    const Tensor d_theta = grads[1].defined() ? grads[1].contiguous() : torch::zeros({J, B, C}, d_pooled.options());
-    Tensor d = torch::empty({J, B, 3 * C}, d_pooled.options());
-    const int64_t* m = members.data_ptr<int64_t>();
-    const uint8_t* pw = winner.data_ptr<uint8_t>();
-    const float *pdp = d_pooled.data_ptr<float>(), *pdt = d_theta.data_ptr<float>();
-    float* pd = d.data_ptr<float>();
-    at::parallel_for(0, B, 16, [&](int64_t b0, int64_t b1) {
-      for (int64_t b = b0; b < b1; ++b) {
-        for (int64_t j = 0; j < J; ++j) {
-          float* row = pd + (j * B + b) * 3 * C;
-          std::fill_n(row, 2 * C, 0.0f);  // joints outside every group, and the pooled-away members
-          std::copy_n(pdt + (j * B + b) * C, C, row + 2 * C);
-        }
-        for (int64_t n = 0; n < N; ++n) {
-          const float* grad = pdp + (n * B + b) * 2 * C;
-          const uint8_t* won = pw + (n * B + b) * 2 * C;
-          for (int64_t k = 0; k < group_size; ++k) {
-            float* row = pd + (m[n * group_size + k] * B + b) * 3 * C;
-            for (int64_t c = 0; c < 2 * C; ++c)
-              if (won[c] == k) row[c] = grad[c];
-          }
-        }
-      }
-    });
-    return {d, Tensor(), Tensor()};
-  }
-};
-
 // ------------------------------------------------------------------ high-order convolution
 
 // Products first: the convolution is evaluated as out_k = (1 - alpha) M_k (X W_k) + alpha X0 W_k:
@@ -666,21 +589,6 @@ Tensor group_weighted_sum(const Tensor& f, const Tensor& g) {
   if (!f.device().is_cpu() || f.scalar_type() != torch::kFloat || g.scalar_type() != torch::kFloat)
     return (f.unsqueeze(3) * g.unsqueeze(0)).sum(1);
   return GroupWeightedSum::apply(f, g);
-}
-
-std::pair<Tensor, Tensor> group_max_split(const Tensor& projected, const Tensor& members, int64_t group_size) {
-  TORCH_CHECK(group_size >= 1 && group_size <= 255 && members.numel() % group_size == 0 && projected.size(2) % 3 == 0,
-              "group_max_split: bad group size or projection width");
-  const int64_t C = projected.size(2) / 3, N = members.numel() / group_size;
-  if (!projected.device().is_cpu() || projected.scalar_type() != torch::kFloat) {
-    const Tensor pooled = std::get<0>(projected.narrow(2, 0, 2 * C)
-                                          .index_select(0, members.to(projected.device()))
-                                          .view({N, group_size, projected.size(1), 2 * C})
-                                          .max(1));
-    return {pooled, projected.narrow(2, 2 * C, C)};
-  }
-  const variable_list out = GroupMaxSplit::apply(projected, members, group_size);
-  return {out[0], out[1]};
 }
 
 Tensor fast_dropout(const Tensor& x, double p, bool training) {

@@ -149,11 +149,14 @@ torch::Tensor GraphNonLocalImpl::forward(const torch::Tensor& x) {
   const torch::Tensor w = torch::cat({conv_matrix(conv_g), conv_matrix(conv_phi), conv_matrix(*theta)}, 1);
   const torch::Tensor b = torch::cat({conv_g.bias, conv_phi.bias, theta->bias});
   const torch::Tensor projected = torch::addmm(b, x.reshape({J * B, C}), w).view({J, B, 3 * inter_});
-  // g and phi max-pooled over each group of joints: (N, B, inter) each; theta_x (J, B, inter).
-  // As the original's pooling, a last joint that does not fill a group (17 joints in pairs) is
-  // left out.
+  const torch::Tensor theta_x = projected.narrow(2, 2 * inter_, inter_);  // (J, B, inter)
+  // g and phi max-pooled over each group of joints: (N, B, inter) each. As the original's
+  // pooling, a last joint that does not fill a group (17 joints in pairs) is left out.
   const int64_t groups = J / group_size_;
-  const auto [pooled, theta_x] = group_max_split(projected, grouped_.narrow(0, 0, groups * group_size_), group_size_);
+  const torch::Tensor pooled = std::get<0>(projected.narrow(2, 0, 2 * inter_)
+                                               .index_select(0, grouped_.narrow(0, 0, groups * group_size_).to(x.device()))
+                                               .view({groups, group_size_, B, 2 * inter_})
+                                               .max(1));
   const torch::Tensor g_x = pooled.narrow(2, 0, inter_), phi_x = pooled.narrow(2, inter_, inter_);
   // The 1x1 convolution over the concatenation [theta_i ; phi_n] is w1 . theta_i + w2 . phi_n.
   const torch::Tensor weight = concat_project[0]->as<torch::nn::Conv2d>()->weight.view({2, inter_});

@@ -108,30 +108,6 @@ TEST(GroupWeightedSum, MatchesTheBatchedProductForwardAndBackward) {
   EXPECT_EQ(grads[1].narrow(2, 0, C).abs().max().item<float>(), 0.0f);  // the other half of the view
 }
 
-// Against gather + max + narrow, with 17 joints in 8 pairs (the last joint in no group, as the
-// 17-joint non-local block leaves it) and the pairs in a shuffled joint order.
-TEST(GroupMaxSplit, MatchesGatherMaxAndNarrowForwardAndBackward) {
-  torch::manual_seed(5);
-  const int64_t J = 17, B = 5, C = 6, size = 2, N = 8;
-  const torch::Tensor projected = torch::randn({J, B, 3 * C}).requires_grad_(true);
-  const torch::Tensor members = torch::randperm(J, torch::kLong).narrow(0, 0, N * size);
-  const torch::Tensor d_pooled = torch::randn({N, B, 2 * C}), d_theta = torch::randn({J, B, C});
-
-  const auto [pooled, theta] = group_max_split(projected, members, size);
-  const auto grad = torch::autograd::grad({pooled, theta}, {projected}, {d_pooled, d_theta})[0];
-  const torch::Tensor ref_pooled =
-      std::get<0>(projected.narrow(2, 0, 2 * C).index_select(0, members).view({N, size, B, 2 * C}).max(1));
-  const torch::Tensor ref_theta = projected.narrow(2, 2 * C, C);
-  const auto ref_grad = torch::autograd::grad({ref_pooled, ref_theta}, {projected}, {d_pooled, d_theta})[0];
-  EXPECT_TRUE(torch::equal(pooled, ref_pooled));
-  EXPECT_TRUE(torch::equal(theta, ref_theta));
-  EXPECT_TRUE(torch::equal(grad, ref_grad));
-  // Each pooled channel's gradient reaches exactly one member; the joint left out gets none.
-  const int64_t left_out = torch::ones({J}, torch::kLong).index_fill_(0, members, 0).nonzero().item<int64_t>();
-  EXPECT_EQ(grad[left_out].narrow(1, 0, 2 * C).abs().max().item<float>(), 0.0f);
-  EXPECT_EQ((grad.narrow(2, 0, 2 * C) != 0).sum().item<int64_t>(), N * B * 2 * C);
-}
-
 TEST(FusedAdam, StepsLikeTorchAdamAndClipsLikeClipGradNorm) {
   torch::manual_seed(4);
   std::vector<torch::Tensor> ours, reference;

@@ -30,13 +30,6 @@ torch::Tensor fast_dropout(const torch::Tensor& x, double p, bool training);
 // block's weighting of the pooled groups, per pose. Differentiable in f and g.
 torch::Tensor group_weighted_sum(const torch::Tensor& f, const torch::Tensor& g);
 
-// The non-local block's projected rows (J, B, 3C), [g | phi | theta] per joint, split into
-// {g and phi max-pooled over each group of joints (N, B, 2C), theta (J, B, C)}. members: the
-// N * group_size joint indices, group n being members[n * group_size ...]. Differentiable in
-// projected (the gradient of a pooled channel goes to the group's first maximal member).
-std::pair<torch::Tensor, torch::Tensor> group_max_split(const torch::Tensor& projected, const torch::Tensor& members,
-                                                        int64_t group_size);
-
 // The graph convolution of all the GCN models, without its bias: for each of K orders,
 //   H_k = (1 - alpha) M_k X + alpha X0,   out_k = H_k (beta W_k),
 // concatenated over channels (J, B, K Cout) or summed (J, B, Cout).
