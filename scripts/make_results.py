@@ -26,7 +26,7 @@ ACTIONS = ["Directions", "Discussion", "Eating", "Greeting", "Phoning", "Photo",
 # The column heads the papers use (Sitting and SittingDown differ only after six letters).
 ACTION_HEADS = ["Dir.", "Disc.", "Eat", "Greet", "Phone", "Photo", "Pose", "Purch.", "Sit", "SitD.", "Smoke",
                 "Wait", "WalkD.", "Walk", "WalkT."]
-RECIPES = {"budget": "budget-3h", "original": "original", "7epochs": "budget-7ep"}
+RECIPES = {"budget": "budget-3h", "original": "original", "7epochs": "budget-7ep", "dropout": "budget-3h-dropout"}
 # Evaluations of a budgeted row's checkpoint without one of its changes (scripts/results.sh).
 VARIANTS = ("_noflip.json", "_training_weights.json")
 
