@@ -68,6 +68,16 @@ def training_poses(row):
     raise SystemExit(f"{log}: no line names the number of training poses")
 
 
+def training_stride(row):
+    """Every how many training frames the row kept, as its log's data line states it."""
+    log, lines = train_log(row)
+    for line in lines:
+        m = re.match(r"data: .*, stride (\d+)\)", line)
+        if m:
+            return int(m.group(1))
+    raise SystemExit(f"{log}: no data line names the training frame stride")
+
+
 def rows(results_dir):
     out = []
     rows_dir = os.path.join(results_dir, "rows")
@@ -87,6 +97,7 @@ def rows(results_dir):
             "recipe": recipe,
             "p1": round(e["p1"], 2),
             "p2": round(e["p2"], 2),
+            "frame_stride": training_stride(row),
             "epochs": round(e["poses_seen"] / training_poses(row), 2),
             "poses_seen": e["poses_seen"],
             "train_minutes": round(e["train_minutes"], 1),
@@ -111,14 +122,14 @@ def rows(results_dir):
 
 
 def summary_table(rs):
-    lines = ["| model | 2D | recipe | P1 | P2 | published P1 / P2 | epochs | poses seen | training (min) |",
-             "|---|---|---|---:|---:|---|---:|---:|---:|"]
+    lines = ["| model | 2D | recipe | P1 | P2 | published P1 / P2 | frame stride | epochs | poses seen | training (min) |",
+             "|---|---|---|---:|---:|---|---:|---:|---:|---:|"]
     for r in rs:
         pub = f"{r['published_p1']:.2f} / {r['published_p2']:.2f}" if r["published_p1"] else "—"
         if r["keypoints"] != "gt" and r["published_p1"]:
             pub += " (CPN)"
         lines.append(f"| {r['model']} | {r['keypoints']} | {r['recipe']} | {r['p1']:.2f} | {r['p2']:.2f} | {pub} | "
-                     f"{r['epochs']:g} | {r['poses_seen']:,} | {r['train_minutes']:.0f} |")
+                     f"{r['frame_stride']} | {r['epochs']:g} | {r['poses_seen']:,} | {r['train_minutes']:.0f} |")
     return "\n".join(lines)
 
 
