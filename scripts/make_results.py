@@ -58,24 +58,24 @@ def train_command(row):
     return lines[0][len("command: "):]
 
 
-def training_poses(row):
-    """The size of the row's training set, as its log states it: epochs = poses seen / this."""
+def logged_number(row, pattern, what):
+    """The first integer that `pattern` captures in the row's training log."""
     log, lines = train_log(row)
     for line in lines:
-        m = re.search(r"parameters; (\d+) training poses", line)
+        m = re.search(pattern, line)
         if m:
             return int(m.group(1))
-    raise SystemExit(f"{log}: no line names the number of training poses")
+    raise SystemExit(f"{log}: no line names {what}")
+
+
+def training_poses(row):
+    """The size of the row's training set, as its log states it: epochs = poses seen / this."""
+    return logged_number(row, r"parameters; (\d+) training poses", "the number of training poses")
 
 
 def training_stride(row):
     """Every how many training frames the row kept, as its log's data line states it."""
-    log, lines = train_log(row)
-    for line in lines:
-        m = re.match(r"data: .*, stride (\d+)\)", line)
-        if m:
-            return int(m.group(1))
-    raise SystemExit(f"{log}: no data line names the training frame stride")
+    return logged_number(row, r"^data: .*, stride (\d+)\)", "the training frame stride")
 
 
 def rows(results_dir):
