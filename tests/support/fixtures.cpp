@@ -1,5 +1,6 @@
 #include "fixtures.h"
 
+#include <gtest/gtest.h>
 #include <hdf5.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,8 +17,24 @@ namespace hoif::test {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// Every test process writes under its own folder, which it removes when its tests end.
+fs::path scratch_root() { return fs::temp_directory_path() / ("hoif_test_" + std::to_string(::getpid())); }
+
+class ScratchCleanup : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    std::error_code ignored;
+    fs::remove_all(scratch_root(), ignored);
+  }
+};
+[[maybe_unused]] ::testing::Environment* const scratch_cleanup = ::testing::AddGlobalTestEnvironment(new ScratchCleanup);
+
+}  // namespace
+
 fs::path temp_dir(const std::string& name) {
-  fs::path p = fs::temp_directory_path() / ("hoif_test_" + std::to_string(::getpid())) / name;
+  fs::path p = scratch_root() / name;
   fs::remove_all(p);
   fs::create_directories(p);
   return p;
@@ -130,8 +147,8 @@ std::string error_of(const std::function<void()>& f) {
 }
 
 CliRun run_hoif(const std::string& binary, const std::string& args) {
-  const fs::path out = fs::temp_directory_path() / ("hoif_cli_out_" + std::to_string(::getpid()));
-  const fs::path err = fs::temp_directory_path() / ("hoif_cli_err_" + std::to_string(::getpid()));
+  const fs::path scratch = temp_dir("cli_output");
+  const fs::path out = scratch / "stdout", err = scratch / "stderr";
   const int status = std::system((binary + " " + args + " >" + out.string() + " 2>" + err.string()).c_str());
   auto slurp = [](const fs::path& p) {
     std::ifstream in(p);
