@@ -67,8 +67,7 @@ void BM_AdamStep_Fused(benchmark::State& state) {
   auto ps = martinez_like_parameters();
   hoif::FusedAdam adam(ps, torch::optim::AdamOptions(1e-3));
   for (auto _ : state) {
-    hoif::clip_grad_norm(ps, 1.0);
-    adam.step();
+    adam.clip_and_step(1.0);
   }
 }
 BENCHMARK(BM_AdamStep_Fused);

@@ -1,4 +1,5 @@
 #include "hoif/models/fused.h"
+#include "hoif/models/gemm.h"
 #include "hoif/models/precision.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -452,19 +453,20 @@ struct HighOrderConv : torch::autograd::Function<HighOrderConv> {
     mix_joints_kernel(mixing, true, static_cast<float>(1.0 - alpha), {gz.data_ptr<float>(), gz_k}, gp.data_ptr<float>(),
                       O, {nullptr, 0}, 0.0f, nullptr, false, J, B, O);
     const Tensor xv = x.view({J * B, cin});
-    const Tensor gx = torch::mm(gp, w_all.t()).view(x.sizes());
-    Tensor gw_all = torch::mm(xv.t(), gp);  // (Cin, K O)
+    const Tensor gx = matrix_product(gp, w_all.t()).view(x.sizes());
+    Tensor gw_all = matrix_product(xv.t(), gp);  // (Cin, K O)
     Tensor gx0;
     if (alpha != 0.0) {
       // Q = X0 W (summed over orders when the output sums them).
       const Tensor gq = gz.view({J * B, -1});
       const Tensor x0v = x0.view({J * B, cin});
       if (sum_orders) {
-        gx0 = torch::mm(gq, w_all.view({cin, K, O}).sum(1).t()).mul_(alpha).view(x.sizes());
-        gw_all.view({cin, K, O}).add_(torch::mm(x0v.t(), gq).mul_(alpha).unsqueeze(1));
+        const auto a = static_cast<float>(alpha);
+        gx0 = matrix_product(gq, w_all.view({cin, K, O}).sum(1).t(), a).view(x.sizes());
+        gw_all.view({cin, K, O}).add_(matrix_product(x0v.t(), gq, a).unsqueeze(1));
       } else {
-        gx0 = torch::mm(gq, w_all.t()).mul_(alpha).view(x.sizes());
-        gw_all.addmm_(x0v.t(), gq, 1.0, alpha);
+        gx0 = matrix_product(gq, w_all.t(), static_cast<float>(alpha)).view(x.sizes());
+        gemm(x0v.t(), gq, gw_all, static_cast<float>(alpha), 1.0f);
       }
     }
     const Tensor gw = gw_all.view({cin, K, O}).permute({1, 0, 2}).mul(beta);
@@ -501,8 +503,7 @@ struct HighOrderConvMixingFirst : torch::autograd::Function<HighOrderConvMixingF
   static void mix_chunk(const Tensor& scaled_mixing, const Tensor& x, const Tensor& x0, double alpha, int64_t b0,
                         int64_t n, Tensor& h) {
     const int64_t J = x.size(0), cin = x.size(2), K = scaled_mixing.size(0) / J;
-    Tensor rows = h.view({K * J, n * cin});
-    at::mm_out(rows, scaled_mixing, pose_rows(x, b0, n));
+    gemm(scaled_mixing, pose_rows(x, b0, n), h.view({K * J, n * cin}));
     h.view({K, J, n, cin}).add_(x0.narrow(1, b0, n).unsqueeze(0), alpha);
   }
 
@@ -516,10 +517,7 @@ struct HighOrderConvMixingFirst : torch::autograd::Function<HighOrderConvMixingF
       const int64_t n = std::min(kMixingFirstMaxBatch, B - b0);
       Tensor h = chunk_of(mixed, b0, n, K, J, cin), chunk_out = torch::empty({J * n, K * O}, x.options());
       mix_chunk(scaled_mixing, x, x0, alpha, b0, n, h);
-      for (int64_t k = 0; k < K; ++k) {
-        Tensor out_k = chunk_out.narrow(1, k * O, O);
-        at::mm_out(out_k, h[k], w[k]);
-      }
+      for (int64_t k = 0; k < K; ++k) gemm(h[k], w[k], chunk_out.narrow(1, k * O, O));
       out.narrow(1, b0, n).copy_(chunk_out.view({J, n, K * O}));
     }
     ctx->save_for_backward({x, mixing, w, mixed});
@@ -544,16 +542,15 @@ struct HighOrderConvMixingFirst : torch::autograd::Function<HighOrderConvMixingF
       const Tensor g_chunk = g.narrow(1, b0, n).contiguous().view({J * n, K * O});
       for (int64_t k = 0; k < K; ++k) {
         const Tensor g_k = g_chunk.narrow(1, k * O, O);
-        Tensor gh_k = gh[k];
-        at::mm_out(gh_k, g_k, w[k].t());
-        gw[k].addmm_(h[k].t(), g_k);
+        gemm(g_k, w[k].t(), gh[k]);
+        gemm(h[k].t(), g_k, gw[k], 1.0f, 1.0f);
       }
       const Tensor gh_rows = gh.view({K * J, n * cin});
-      Tensor gx_rows = pose_rows(gx, b0, n);
-      at::mm_out(gx_rows, scaled_mixing_t, gh_rows);
+      gemm(scaled_mixing_t, gh_rows, pose_rows(gx, b0, n));
       Tensor gx0_rows = gx0.narrow(1, b0, n);
       at::sum_out(gx0_rows, gh.view({K, J, n, cin}), 0).mul_(alpha);
-      if (ctx->needs_input_grad(2)) gmix.addmm_(gh_rows, pose_rows(x, b0, n).t(), 1.0, 1.0 - alpha);
+      if (ctx->needs_input_grad(2))
+        gemm(gh_rows, pose_rows(x, b0, n).t(), gmix, static_cast<float>(1.0 - alpha), 1.0f);
     }
     return {gx, gx0, ctx->needs_input_grad(2) ? gmix : Tensor(), gw.mul_(beta), Tensor(), Tensor()};
   }

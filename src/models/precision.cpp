@@ -1,4 +1,5 @@
 #include "hoif/models/precision.h"
+#include "hoif/models/gemm.h"
 
 #include <torch/torch.h>
 
@@ -23,9 +24,11 @@ Bf16Inference::~Bf16Inference() { bf16_inference = previous_; }
 bool Bf16Inference::active() { return bf16_inference; }
 
 torch::Tensor channel_mm(const torch::Tensor& x, const torch::Tensor& w) {
+  const bool recorded = torch::GradMode::is_enabled() && (x.requires_grad() || w.requires_grad());
+  if (recorded) return torch::mm(x, w);  // autograd's product
   if (!bf16_inference || torch::GradMode::is_enabled() || x.size(0) < kMinBf16Rows ||
       std::min(w.size(0), w.size(1)) < kMinBf16Width || !x.device().is_cpu())
-    return torch::mm(x, w);
+    return matrix_product(x, w);
   return torch::mm(x.to(torch::kBFloat16), w.to(torch::kBFloat16)).to(torch::kFloat);
 }
 

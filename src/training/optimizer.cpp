@@ -17,14 +17,24 @@ bool fusable(const torch::Tensor& t) {
 
 constexpr int64_t kGrain = 32768;
 
-// One pass of Adam over [begin, end): the moments, then the step.
+// torch::nn::utils::clip_grad_norm_'s factor for gradients of L2 norm `norm`.
+double clip_coefficient(double norm, double max_norm) { return max_norm / (norm + 1e-6); }
+
+std::vector<torch::Tensor> parameters_of(const std::vector<torch::optim::OptimizerParamGroup>& groups) {
+  std::vector<torch::Tensor> all;
+  for (const auto& group : groups) all.insert(all.end(), group.params().begin(), group.params().end());
+  return all;
+}
+
+// One pass of Adam over [begin, end) of gradients scaled by gradient_scale: the moments, then the step.
 [[gnu::target_clones("avx2", "default")]] void adam_range(float* __restrict p, float* __restrict m,
                                                            float* __restrict v, const float* __restrict grad,
                                                            int64_t begin, int64_t end, float beta1, float beta2,
-                                                           float one_minus_beta1, float one_minus_beta2, float decay,
-                                                           float inv_sqrt_bc2, float eps, float step_size) {
+                                                           float one_minus_beta1, float one_minus_beta2,
+                                                           float gradient_scale, float decay, float inv_sqrt_bc2,
+                                                           float eps, float step_size) {
   for (int64_t i = begin; i < end; ++i) {
-    const float g = grad[i] + decay * p[i];
+    const float g = grad[i] * gradient_scale + decay * p[i];
     const float mi = m[i] * beta1 + one_minus_beta1 * g;
     const float vi = v[i] * beta2 + one_minus_beta2 * g * g;
     m[i] = mi;
@@ -36,12 +46,29 @@ constexpr int64_t kGrain = 32768;
 }  // namespace
 
 torch::Tensor FusedAdam::step(LossClosure closure) {
-  torch::NoGradGuard no_grad;
   torch::Tensor loss;
   if (closure) {
     at::AutoGradMode enable_grad(true);
     loss = closure();
   }
+  update(1.0);
+  return loss;
+}
+
+double FusedAdam::clip_and_step(double max_norm) {
+  const double norm = gradient_norm(parameters_of(param_groups_));
+  update(std::min(1.0, clip_coefficient(norm, max_norm)));
+  return norm;
+}
+
+void FusedAdam::drop_gradients() {
+  for (auto& group : param_groups_)
+    for (auto& p : group.params())
+      if (p.grad().defined()) p.mutable_grad().reset();
+}
+
+void FusedAdam::update(double gradient_scale) {
+  torch::NoGradGuard no_grad;
   for (auto& group : param_groups_) {
     const auto& o = static_cast<const torch::optim::AdamOptions&>(group.options());
     TORCH_CHECK(!o.amsgrad(), "FusedAdam: AMSGrad is not supported");
@@ -67,6 +94,7 @@ torch::Tensor FusedAdam::step(LossClosure closure) {
       torch::Tensor grad = p.grad(), m = s.exp_avg(), v = s.exp_avg_sq();
       if (!(fusable(p) && fusable(grad) && fusable(m) && fusable(v))) {
         // Any other device or layout: torch::optim::Adam's sequence of operations.
+        if (gradient_scale != 1.0) grad = grad.mul(static_cast<float>(gradient_scale));
         if (decay != 0) grad = grad.add(p, decay);
         m.mul_(beta1).add_(grad, 1 - beta1);
         v.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
@@ -78,25 +106,22 @@ torch::Tensor FusedAdam::step(LossClosure closure) {
       const auto b1 = static_cast<float>(beta1), b2 = static_cast<float>(beta2), c1 = static_cast<float>(1 - beta1),
                  c2 = static_cast<float>(1 - beta2), wd = static_cast<float>(decay),
                  rs = static_cast<float>(inv_sqrt_bc2), ep = static_cast<float>(eps),
-                 lr = static_cast<float>(step_size);
+                 lr = static_cast<float>(step_size), gs = static_cast<float>(gradient_scale);
       at::parallel_for(0, p.numel(), kGrain, [=](int64_t begin, int64_t end) {
-        adam_range(pp, mp, vp, gp, begin, end, b1, b2, c1, c2, wd, rs, ep, lr);
+        adam_range(pp, mp, vp, gp, begin, end, b1, b2, c1, c2, gs, wd, rs, ep, lr);
       });
       // Written through raw pointers: tell whoever caches derived tensors that p changed.
       for (auto* t : {&p, &m, &v}) t->unsafeGetTensorImpl()->bump_version();
     }
   }
-  return loss;
 }
 
-double clip_grad_norm(const std::vector<torch::Tensor>& parameters, double max_norm) {
+double gradient_norm(const std::vector<torch::Tensor>& parameters) {
   torch::NoGradGuard no_grad;
   double squares = 0.0;
-  std::vector<torch::Tensor> grads;
   for (const auto& p : parameters) {
     if (!p.grad().defined()) continue;
     const torch::Tensor& g = p.grad();
-    grads.push_back(g);
     if (!fusable(g)) {
       squares += g.pow(2).sum().item<double>();
       continue;
@@ -116,10 +141,16 @@ double clip_grad_norm(const std::vector<torch::Tensor>& parameters, double max_n
         },
         std::plus<double>());
   }
-  const double norm = std::sqrt(squares);
-  const double coefficient = max_norm / (norm + 1e-6);
+  return std::sqrt(squares);
+}
+
+double clip_grad_norm(const std::vector<torch::Tensor>& parameters, double max_norm) {
+  torch::NoGradGuard no_grad;
+  const double norm = gradient_norm(parameters);
+  const double coefficient = clip_coefficient(norm, max_norm);
   if (coefficient < 1.0)
-    for (auto& g : grads) g.mul_(coefficient);
+    for (const auto& p : parameters)
+      if (p.grad().defined()) p.grad().mul_(coefficient);
   return norm;
 }
 

@@ -185,10 +185,12 @@ TrainOutcome train_model(TrainRun& run) {
         y = y.slice(1, 1);
       }
       const torch::Tensor loss = torch::mse_loss(out, y);
-      optimizer.zero_grad();
+      optimizer.drop_gradients();
       loss.backward();
-      if (o.max_norm) clip_grad_norm(model->parameters(), 1.0);
-      optimizer.step();
+      if (o.max_norm)
+        optimizer.clip_and_step(1.0);
+      else
+        optimizer.step();
       if (average) update_weight_average(*average, *model, o.weight_average, state.step);
       const int64_t bs = idx.size(0);
       state.epoch_loss_sum += loss.item<double>() * static_cast<double>(bs);

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include "hoif/models/fused.h"
+#include "hoif/models/gemm.h"
 #include "hoif/models/lifter.h"
 #include "hoif/models/precision.h"
 #include "hoif/training/optimizer.h"
@@ -114,21 +115,57 @@ TEST(GroupWeightedSum, MatchesTheBatchedProductForwardAndBackward) {
   EXPECT_EQ(grads[1].narrow(2, 0, C).abs().max().item<float>(), 0.0f);  // the other half of the view
 }
 
+TEST(Gemm, MatchesTorchMmForEveryLayoutItTakes) {
+  torch::manual_seed(9);
+  const int64_t M = 130, K = 97, N = 90;  // above gemm.h's threshold for oneDNN
+  const torch::Tensor a = torch::randn({M, K}), b = torch::randn({K, N}), c0 = torch::randn({M, N});
+  const torch::Tensor reference = 0.5 * torch::mm(a, b) + 2.0 * c0;
+  // Row-major operands, transposed views of row-major storage, and rows with a gap between them.
+  const std::vector<torch::Tensor> as = {a, a.t().contiguous().t(), torch::randn({M, K + 5}).narrow(1, 2, K).copy_(a)};
+  const std::vector<torch::Tensor> bs = {b, b.t().contiguous().t(), torch::randn({K, N + 3}).narrow(1, 1, N).copy_(b)};
+  for (size_t i = 0; i < as.size(); ++i)
+    for (size_t j = 0; j < bs.size(); ++j) {
+      // The output as a column range of a wider matrix, as the layers write each order.
+      torch::Tensor wide = torch::full({M, N + 4}, 7.0f);
+      torch::Tensor c = wide.narrow(1, 4, N).copy_(c0);
+      gemm(as[i], bs[j], c, 0.5f, 2.0f);
+      EXPECT_LT(max_diff(c, reference), 1e-4) << "layouts " << i << ", " << j;
+      EXPECT_EQ(wide.narrow(1, 0, 4).ne(7.0f).sum().item<int64_t>(), 0) << "wrote outside its columns";
+    }
+  // beta = 0 does not read the output, NaN included.
+  const torch::Tensor c = torch::full({M, N}, std::nanf(""));
+  gemm(a, b, c);
+  EXPECT_LT(max_diff(c, torch::mm(a, b)), 1e-4);
+  EXPECT_LT(max_diff(matrix_product(a.t().contiguous().t(), b, -3.0f), -3.0 * torch::mm(a, b)), 1e-4);
+  // What oneDNN does not take goes to LibTorch: doubles, an output with non-contiguous rows, a
+  // small product.
+  EXPECT_LT(max_diff(matrix_product(a.narrow(0, 0, 5), b), torch::mm(a.narrow(0, 0, 5), b)), 1e-4);
+  const torch::Tensor ad = a.to(torch::kDouble), bd = b.to(torch::kDouble);
+  EXPECT_LT(max_diff(matrix_product(ad, bd), torch::mm(ad, bd)), 1e-12);
+  const torch::Tensor strided_out = torch::zeros({N, M}).t();
+  gemm(a, b, strided_out);
+  EXPECT_LT(max_diff(strided_out, torch::mm(a, b)), 1e-4);
+}
+
 TEST(FusedAdam, StepsLikeTorchAdamAndClipsLikeClipGradNorm) {
   torch::manual_seed(4);
-  std::vector<torch::Tensor> ours, reference;
+  // Three copies of the same parameters: torch's clipping and Adam, ours in two calls, ours in one.
+  std::vector<torch::Tensor> ours, reference, one_call;
   for (const auto& shape : std::vector<std::vector<int64_t>>{{300, 200}, {7}}) {
     const torch::Tensor p = torch::randn(shape);
     ours.push_back(p.clone().requires_grad_());
     reference.push_back(p.clone().requires_grad_());
+    one_call.push_back(p.clone().requires_grad_());
   }
-  FusedAdam fused(ours, torch::optim::AdamOptions(1e-2));
+  FusedAdam fused(ours, torch::optim::AdamOptions(1e-2)), fused_one_call(one_call, torch::optim::AdamOptions(1e-2));
   torch::optim::Adam adam(reference, torch::optim::AdamOptions(1e-2));
-  for (int step = 0; step < 5; ++step) {
+  // Gradient norms about 1.5, 0.04 (not clipped) and 300 (clipped).
+  for (const double scale : {0.006, 0.00015, 1.2}) {
     for (size_t i = 0; i < ours.size(); ++i) {
-      const torch::Tensor g = torch::randn(ours[i].sizes()) * (step + 1);
+      const torch::Tensor g = torch::randn(ours[i].sizes()) * scale;
       ours[i].mutable_grad() = g.clone();
       reference[i].mutable_grad() = g.clone();
+      one_call[i].mutable_grad() = g.clone();
     }
     const double norm = clip_grad_norm(ours, 1.0);
     const double norm_ref = torch::nn::utils::clip_grad_norm_(reference, 1.0);
@@ -136,9 +173,49 @@ TEST(FusedAdam, StepsLikeTorchAdamAndClipsLikeClipGradNorm) {
     for (size_t i = 0; i < ours.size(); ++i) EXPECT_LT(max_diff(ours[i].grad(), reference[i].grad()), 1e-6);
     fused.step();
     adam.step();
+    EXPECT_NEAR(fused_one_call.clip_and_step(1.0), norm_ref, 1e-4 * norm_ref);
   }
-  for (size_t i = 0; i < ours.size(); ++i) EXPECT_LT(max_diff(ours[i], reference[i]), 1e-5);
+  for (size_t i = 0; i < ours.size(); ++i) {
+    EXPECT_LT(max_diff(ours[i], reference[i]), 1e-5);
+    EXPECT_LT(max_diff(one_call[i], reference[i]), 1e-5);
+  }
 }
+
+class DroppedGradients : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(DroppedGradients, StepLikeZeroedOnes) {
+  ModelConfig c;
+  c.name = GetParam();
+  c.hid_dim = 16;
+  c.num_layers = 2;
+  const torch::Tensor x = torch::randn({8, 16, 2}) * 0.5, y = torch::randn({8, 16, 3}) * 0.2;
+  // The same model trained three steps with each way of clearing the gradients.
+  auto train = [&](bool drop) {
+    torch::manual_seed(6);
+    auto model = make_lifter(c);
+    FusedAdam adam(model->parameters(), torch::optim::AdamOptions(1e-2));
+    for (int step = 0; step < 3; ++step) {
+      if (drop)
+        adam.drop_gradients();
+      else
+        adam.zero_grad();
+      torch::mse_loss(model->forward(x), y).backward();
+      adam.clip_and_step(1.0);
+    }
+    return model;
+  };
+  const auto zeroed = train(false)->parameters(), dropped = train(true)->parameters();
+  ASSERT_EQ(zeroed.size(), dropped.size());
+  for (size_t i = 0; i < zeroed.size(); ++i) EXPECT_EQ(max_diff(zeroed[i], dropped[i]), 0.0) << "parameter " << i;
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, DroppedGradients,
+                         ::testing::Values("martinez", "semgcn", "semgcn-nonlocal", "hgcn", "hoif"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           std::replace(n.begin(), n.end(), '-', '_');
+                           return n;
+                         });
 
 class FoldedInference : public ::testing::TestWithParam<const char*> {};
 
@@ -179,7 +256,8 @@ TEST(Bf16Inference, MultipliesInBf16OnlyInsideTheScopeWithoutAutogradForLargeBat
   torch::manual_seed(9);
   const torch::Tensor x = torch::randn({512, 64}), w = torch::randn({64, 64}), exact = torch::mm(x, w);
   torch::NoGradGuard no_grad;
-  EXPECT_TRUE(torch::equal(channel_mm(x, w), exact));  // off by default
+  // fp32 products are gemm.h's (oneDNN), whose sums may differ from OpenBLAS's in the last bits.
+  EXPECT_TRUE(torch::equal(channel_mm(x, w), matrix_product(x, w)));  // off by default
   {
     const Bf16Inference scope;
     EXPECT_TRUE(Bf16Inference::active());
@@ -190,13 +268,16 @@ TEST(Bf16Inference, MultipliesInBf16OnlyInsideTheScopeWithoutAutogradForLargeBat
     // the sum by at most 2^-8 of sum |x||w|.
     const torch::Tensor bound = torch::mm(x.abs(), w.abs()) * std::ldexp(1.0, -8);
     EXPECT_TRUE(((bf16 - exact).abs() <= bound).all().item<bool>());
-    EXPECT_TRUE(torch::equal(channel_mm(x.narrow(0, 0, 16), w), exact.narrow(0, 0, 16)));  // a few rows: fp32
-    EXPECT_TRUE(torch::equal(channel_mm(x, w.narrow(1, 0, 3)), torch::mm(x, w.narrow(1, 0, 3))));  // 3D output: fp32
+    EXPECT_TRUE(torch::equal(channel_mm(x.narrow(0, 0, 16), w), matrix_product(x.narrow(0, 0, 16), w)));  // a few rows: fp32
+    EXPECT_TRUE(torch::equal(channel_mm(x, w.narrow(1, 0, 3)), matrix_product(x, w.narrow(1, 0, 3))));  // 3D output: fp32
     EXPECT_TRUE(torch::equal(channel_mm(x.narrow(1, 0, 2), w.narrow(0, 0, 2)),
-                             torch::mm(x.narrow(1, 0, 2), w.narrow(0, 0, 2))));  // 2D input: fp32
+                             matrix_product(x.narrow(1, 0, 2), w.narrow(0, 0, 2))));  // 2D input: fp32
     {
       torch::AutoGradMode grad(true);
-      EXPECT_TRUE(torch::equal(channel_mm(x, w), exact));  // training: fp32
+      const torch::Tensor wg = w.clone().requires_grad_();
+      const torch::Tensor trained = channel_mm(x, wg);
+      EXPECT_TRUE(trained.requires_grad());  // training: autograd's fp32 product
+      EXPECT_TRUE(torch::equal(trained, exact));
     }
   }
   EXPECT_FALSE(Bf16Inference::active());

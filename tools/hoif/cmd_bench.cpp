@@ -81,10 +81,9 @@ nlohmann::ordered_json bench_model(const std::string& name, double seconds, doub
   const double train_steps = rate(seconds, [&] {
     torch::Tensor out = model->forward(x);
     const torch::Tensor loss = torch::mse_loss(model->predicts_root() ? out : out.slice(1, 1), model->predicts_root() ? y : y.slice(1, 1));
-    adam.zero_grad();
+    adam.drop_gradients();
     loss.backward();
-    clip_grad_norm(model->parameters(), 1.0);
-    adam.step();
+    adam.clip_and_step(1.0);
   });
   profiler.reset();
   const double train_pps = train_steps * static_cast<double>(o.batch_size);

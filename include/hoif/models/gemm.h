@@ -1,0 +1,19 @@
+#pragma once
+// The fp32 matrix products of the fused layers, without autograd. On the CPU they call oneDNN's
+// sgemm (the library LibTorch itself loads), which ran the models' channel GEMMs at 205-225
+// GFLOP/s on 2 cores here against 130-185 for OpenBLAS through LibTorch (docs/PERFORMANCE.md);
+// small products and any other device, dtype or layout go to LibTorch.
+#include <torch/types.h>
+
+namespace hoif {
+
+// c = alpha a b + beta c, written into c. a (M, K), b (K, N), c (M, N) are 2-D float tensors
+// whose rows or columns are contiguous, so transposed views and column ranges are taken as
+// they are; with beta = 0, c's old values (NaN included) are not read.
+void gemm(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& c, float alpha = 1.0f,
+          float beta = 0.0f);
+
+// alpha a b as a new tensor.
+torch::Tensor matrix_product(const torch::Tensor& a, const torch::Tensor& b, float alpha = 1.0f);
+
+}  // namespace hoif

@@ -1,0 +1,58 @@
+#include "hoif/models/gemm.h"
+
+#include <oneapi/dnnl/dnnl.h>
+#include <torch/torch.h>
+
+#include <optional>
+
+namespace hoif {
+
+namespace {
+
+// How a 2-D matrix lies in memory for a row-major GEMM: 'N' with rows `ld` apart, or 'T' (a
+// transposed view) with columns `ld` apart.
+struct Layout {
+  char trans;
+  int64_t ld;
+};
+
+std::optional<Layout> row_major_layout(const torch::Tensor& t) {
+  const int64_t rows = t.size(0), cols = t.size(1);
+  if (t.stride(1) == 1 && (rows <= 1 || t.stride(0) >= cols)) return Layout{'N', std::max<int64_t>(t.stride(0), cols)};
+  if (t.stride(0) == 1 && (cols <= 1 || t.stride(1) >= rows)) return Layout{'T', std::max<int64_t>(t.stride(1), rows)};
+  return std::nullopt;
+}
+
+// Products of fewer multiply-adds go to LibTorch: with them, a single pose's SemGCN and HOIF-Net
+// ran slower through oneDNN (docs/PERFORMANCE.md), whose call costs more than it saves there.
+constexpr int64_t kMinOneDnnWork = int64_t{1} << 20;
+
+bool plain_cpu_float(const torch::Tensor& t) { return t.device().is_cpu() && t.scalar_type() == torch::kFloat && t.dim() == 2; }
+
+}  // namespace
+
+void gemm(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& c, float alpha, float beta) {
+  TORCH_CHECK(a.dim() == 2 && b.dim() == 2 && c.dim() == 2 && a.size(1) == b.size(0) && c.size(0) == a.size(0) &&
+                  c.size(1) == b.size(1),
+              "gemm: shapes ", a.sizes(), " x ", b.sizes(), " -> ", c.sizes());
+  const int64_t M = c.size(0), N = c.size(1), K = a.size(1);
+  if (M == 0 || N == 0) return;
+  const auto la = row_major_layout(a), lb = row_major_layout(b), lc = row_major_layout(c);
+  if (plain_cpu_float(a) && plain_cpu_float(b) && plain_cpu_float(c) && la && lb && lc && lc->trans == 'N' &&
+      M * N * K >= kMinOneDnnWork) {
+    const dnnl_status_t status = dnnl_sgemm(la->trans, lb->trans, M, N, K, alpha, a.data_ptr<float>(), la->ld,
+                                            b.data_ptr<float>(), lb->ld, beta, c.data_ptr<float>(), lc->ld);
+    TORCH_CHECK(status == dnnl_success, "gemm: oneDNN sgemm failed with status ", static_cast<int>(status));
+    return;
+  }
+  torch::Tensor out = c;
+  at::addmm_out(out, c, a, b, beta, alpha);
+}
+
+torch::Tensor matrix_product(const torch::Tensor& a, const torch::Tensor& b, float alpha) {
+  torch::Tensor c = torch::empty({a.size(0), b.size(1)}, a.options());
+  gemm(a, b, c, alpha, 0.0f);
+  return c;
+}
+
+}  // namespace hoif
