@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include "hoif/models/fused.h"
+#include "hoif/models/gemm.h"
 #include "hoif/training/optimizer.h"
 
 namespace {
@@ -91,6 +92,35 @@ void BM_InferenceGemm_Bf16(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_InferenceGemm_Bf16)->Apply(gemm_shapes);
+
+// The training products of the fused layers, LibTorch (OpenBLAS) against gemm.h (oneDNN's
+// sgemm): SemGCN's (16 joints x 64 poses, 128) x (128, 2 x 128) forward and its weight gradient
+// (128, 1024) x (1024, 256) from a transposed view, and HOIF-Net's per-order (16 x 64, 256) x (256, 64).
+void training_shapes(benchmark::internal::Benchmark* b) {
+  b->Args({1024, 128, 256, 0})->Args({128, 1024, 256, 1})->Args({1024, 256, 64, 0});
+}
+
+struct GemmOperands {
+  torch::Tensor a, b, c;
+  explicit GemmOperands(const benchmark::State& state)
+      : a(state.range(3) ? torch::randn({state.range(1), state.range(0)}).t() : torch::randn({state.range(0), state.range(1)})),
+        b(torch::randn({state.range(1), state.range(2)})),
+        c(torch::empty({state.range(0), state.range(2)})) {}
+};
+
+void BM_TrainingGemm_LibTorch(benchmark::State& state) {
+  GemmOperands g(state);
+  for (auto _ : state) at::mm_out(g.c, g.a, g.b);
+  state.SetItemsProcessed(state.iterations() * 2 * state.range(0) * state.range(1) * state.range(2));
+}
+BENCHMARK(BM_TrainingGemm_LibTorch)->Apply(training_shapes);
+
+void BM_TrainingGemm_OneDnn(benchmark::State& state) {
+  GemmOperands g(state);
+  for (auto _ : state) hoif::gemm(g.a, g.b, g.c);
+  state.SetItemsProcessed(state.iterations() * 2 * state.range(0) * state.range(1) * state.range(2));
+}
+BENCHMARK(BM_TrainingGemm_OneDnn)->Apply(training_shapes);
 
 // A folded HOIF-Net hidden layer (16 joints, 256 -> 4 x 64 channels, residual) at batch B, with
 // the products first (training's order) or the joints mixed first (fused.h).

@@ -1,7 +1,8 @@
 #pragma once
 // The fp32 matrix products of the fused layers, without autograd. On the CPU they call oneDNN's
-// sgemm (the library LibTorch itself loads), which ran the models' channel GEMMs at 205-225
-// GFLOP/s on 2 cores here against 130-185 for OpenBLAS through LibTorch (docs/PERFORMANCE.md);
+// sgemm (the library LibTorch itself loads), which ran the layers' training products at about
+// 200-215 GFLOP/s on 2 cores here against 145-170 for OpenBLAS through LibTorch
+// (docs/PERFORMANCE.md, item 14);
 // small products and any other device, dtype or layout go to LibTorch.
 #include <torch/types.h>
 
