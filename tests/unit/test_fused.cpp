@@ -181,6 +181,18 @@ TEST(FusedAdam, StepsLikeTorchAdamAndClipsLikeClipGradNorm) {
   }
 }
 
+namespace {
+
+// The five models, for the tests that run on each (test names take '_' for '-').
+const char* const kModels[] = {"martinez", "semgcn", "semgcn-nonlocal", "hgcn", "hoif"};
+std::string model_test_name(const ::testing::TestParamInfo<const char*>& info) {
+  std::string n = info.param;
+  std::replace(n.begin(), n.end(), '-', '_');
+  return n;
+}
+
+}  // namespace
+
 class DroppedGradients : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(DroppedGradients, StepLikeZeroedOnes) {
@@ -209,13 +221,7 @@ TEST_P(DroppedGradients, StepLikeZeroedOnes) {
   for (size_t i = 0; i < zeroed.size(); ++i) EXPECT_EQ(max_diff(zeroed[i], dropped[i]), 0.0) << "parameter " << i;
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, DroppedGradients,
-                         ::testing::Values("martinez", "semgcn", "semgcn-nonlocal", "hgcn", "hoif"),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           std::replace(n.begin(), n.end(), '-', '_');
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(Models, DroppedGradients, ::testing::ValuesIn(kModels), model_test_name);
 
 class FoldedInference : public ::testing::TestWithParam<const char*> {};
 
@@ -244,13 +250,7 @@ TEST_P(FoldedInference, MatchesTheAutogradPathBeforeAndAfterTraining) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, FoldedInference,
-                         ::testing::Values("martinez", "semgcn", "semgcn-nonlocal", "hgcn", "hoif"),
-                         [](const auto& info) {
-                           std::string n = info.param;
-                           std::replace(n.begin(), n.end(), '-', '_');
-                           return n;
-                         });
+INSTANTIATE_TEST_SUITE_P(Models, FoldedInference, ::testing::ValuesIn(kModels), model_test_name);
 
 TEST(Bf16Inference, MultipliesInBf16OnlyInsideTheScopeWithoutAutogradForLargeBatchesAndWideWeights) {
   torch::manual_seed(9);
