@@ -460,13 +460,13 @@ struct HighOrderConv : torch::autograd::Function<HighOrderConv> {
       // Q = X0 W (summed over orders when the output sums them).
       const Tensor gq = gz.view({J * B, -1});
       const Tensor x0v = x0.view({J * B, cin});
+      const auto a = static_cast<float>(alpha);
       if (sum_orders) {
-        const auto a = static_cast<float>(alpha);
         gx0 = matrix_product(gq, w_all.view({cin, K, O}).sum(1).t(), a).view(x.sizes());
         gw_all.view({cin, K, O}).add_(matrix_product(x0v.t(), gq, a).unsqueeze(1));
       } else {
-        gx0 = matrix_product(gq, w_all.t(), static_cast<float>(alpha)).view(x.sizes());
-        gemm(x0v.t(), gq, gw_all, static_cast<float>(alpha), 1.0f);
+        gx0 = matrix_product(gq, w_all.t(), a).view(x.sizes());
+        gemm(x0v.t(), gq, gw_all, a, 1.0f);
       }
     }
     const Tensor gw = gw_all.view({cin, K, O}).permute({1, 0, 2}).mul(beta);
