@@ -3,7 +3,6 @@
 #include <oneapi/dnnl/dnnl.h>
 #include <torch/torch.h>
 
-#include <algorithm>
 #include <optional>
 
 namespace hoif {
@@ -27,10 +26,6 @@ std::optional<Layout> row_major_layout(const torch::Tensor& t) {
 // Products of fewer multiply-adds go to LibTorch: with them, a single pose's SemGCN and HOIF-Net
 // ran slower through oneDNN (docs/PERFORMANCE.md), whose call costs more than it saves there.
 constexpr int64_t kMinOneDnnWork = int64_t{1} << 20;
-// So do products with a side under 64, the joint mixings (a side of J): with oneDNN 2.6.3's
-// sgemm on them, HOIF-Net's training corrupted the heap (glibc aborted in free within a minute
-// in most runs, never with them on LibTorch; docs/PERFORMANCE.md, item 16).
-constexpr int64_t kMinOneDnnSide = 64;
 
 bool plain_cpu_float(const torch::Tensor& t) { return t.device().is_cpu() && t.scalar_type() == torch::kFloat && t.dim() == 2; }
 
@@ -44,7 +39,7 @@ void gemm(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& c
   if (M == 0 || N == 0) return;
   const auto la = row_major_layout(a), lb = row_major_layout(b), lc = row_major_layout(c);
   if (plain_cpu_float(a) && plain_cpu_float(b) && plain_cpu_float(c) && la && lb && lc && lc->trans == 'N' &&
-      M * N * K >= kMinOneDnnWork && std::min({M, N, K}) >= kMinOneDnnSide) {
+      M * N * K >= kMinOneDnnWork) {
     const dnnl_status_t status = dnnl_sgemm(la->trans, lb->trans, M, N, K, alpha, a.data_ptr<float>(), la->ld,
                                             b.data_ptr<float>(), lb->ld, beta, c.data_ptr<float>(), lc->ld);
     TORCH_CHECK(status == dnnl_success, "gemm: oneDNN sgemm failed with status ", static_cast<int>(status));

@@ -3,6 +3,7 @@
 
 #include <sys/wait.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 
@@ -230,13 +231,31 @@ TEST(CliTrain, CtrlCSavesAndResumes) {
   const fs::path ck = mini().dir / "interrupted";
   // SIGINT once training has started (its log says so; a loaded machine may take a while to get
   // there), then it stops at the next batch. 100000 epochs: still training then.
-  const std::string log = (mini().dir / "int.out").string();
+  // Before that, its threads' signal masks and caught signals (/proc): SIGINT must have no
+  // handler and be blocked in every thread but the one waiting for it in sigwait (which shows it
+  // unblocked), since a handler runs on whatever stack pointer its thread has, and oneDNN's JIT
+  // GEMM kernels point that into the heap (runtime.h).
+  const std::string log = (mini().dir / "int.out").string(), masks = (mini().dir / "int.masks").string();
   const std::string cmd = "(" + std::string(HOIF_BINARY) + " train --model hgcn --data " + mini().data.string() +
-                          " --epochs 100000 --hid-dim 8 --batch-size 4 --threads 1 --checkpoint " + ck.string() +
+                          " --epochs 100000 --hid-dim 8 --batch-size 4 --threads 2 --checkpoint " + ck.string() +
                           " > " + log + " 2>&1 & pid=$!; for i in $(seq 1200); do grep -q 'trivial baseline' " + log +
-                          " && break; sleep 0.1; done; sleep 0.5; kill -INT $pid; wait $pid)";
+                          " && break; sleep 0.1; done; sleep 0.5; grep -h '^SigBlk\\|^SigCgt' /proc/$pid/task/*/status > " +
+                          masks + "; kill -INT $pid; wait $pid)";
   const int status = std::system(cmd.c_str());
   EXPECT_EQ(WEXITSTATUS(status), 130);
+  std::ifstream mask_lines(masks);
+  int threads = 0, taking_sigint = 0;
+  for (std::string key, hex; mask_lines >> key >> hex;) {
+    const bool sigint = (std::stoull(hex, nullptr, 16) >> (SIGINT - 1)) & 1;
+    if (key == "SigBlk:") {
+      ++threads;
+      taking_sigint += !sigint;
+    } else {
+      EXPECT_FALSE(sigint) << "SIGINT has a handler";
+    }
+  }
+  EXPECT_GE(threads, 3);  // the main thread, a compute thread, the one that waits for SIGINT
+  EXPECT_EQ(taking_sigint, 1);
   std::ifstream in(mini().dir / "int.out");
   const std::string out((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_NE(out.find("stopped (interrupted)"), std::string::npos) << out;

@@ -6,9 +6,11 @@
 #include <c10/util/Exception.h>
 
 #include "commands.h"
+#include "runtime.h"
 #include "hoif/core/error.h"
 
 int main(int argc, char** argv) {
+  hoif::cli::route_interrupts_to_a_thread();
   CLI::App app{"hoif: 2D-to-3D human pose lifting on Human3.6M (Martinez, SemGCN, HGCN, HOIF-Net)", "hoif"};
   app.set_version_flag("--version", std::string("hoif ") + HOIF_VERSION);
   app.require_subcommand(1);

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <pthread.h>
 #include <thread>
 
 #include <torch/cuda.h>
@@ -15,11 +16,7 @@ namespace hoif::cli {
 
 namespace {
 std::atomic<bool> g_interrupted{false};
-
-void on_sigint(int) {
-  g_interrupted = true;
-  std::signal(SIGINT, SIG_DFL);
-}
+std::atomic<bool> g_flag_installed{false};
 }  // namespace
 
 int setup_threads(int threads) {
@@ -44,7 +41,24 @@ torch::Device parse_device(const std::string& name) {
   }
 }
 
-void install_interrupt_flag() { std::signal(SIGINT, on_sigint); }
+void route_interrupts_to_a_thread() {
+  sigset_t interrupt;
+  sigemptyset(&interrupt);
+  sigaddset(&interrupt, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &interrupt, nullptr);  // in this thread and every thread it starts
+  std::thread([interrupt] {
+    int received = 0;
+    while (sigwait(&interrupt, &received) == 0) {
+      if (g_flag_installed && !g_interrupted.exchange(true)) continue;
+      // Ctrl-C as usual: the default action, taken in this thread, ends the program.
+      std::signal(SIGINT, SIG_DFL);
+      pthread_sigmask(SIG_UNBLOCK, &interrupt, nullptr);
+      raise(SIGINT);
+    }
+  }).detach();
+}
+
+void install_interrupt_flag() { g_flag_installed = true; }
 bool interrupted() { return g_interrupted; }
 
 }  // namespace hoif::cli

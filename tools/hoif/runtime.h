@@ -9,6 +9,12 @@ namespace hoif::cli {
 // Sets LibTorch's intra-op threads (0: every core) and returns the count in use.
 int setup_threads(int threads);
 torch::Device parse_device(const std::string& name);
+// Called first in main(): Ctrl-C (SIGINT) goes to a thread of its own that waits for it, never to a
+// signal handler. A handler runs on the stack pointer of whichever thread the signal lands in, and
+// oneDNN's JIT GEMM kernels use that register for a heap buffer while they run: a Ctrl-C during
+// one corrupted the heap (docs/PERFORMANCE.md, item 16). Without install_interrupt_flag, Ctrl-C
+// ends the program as usual.
+void route_interrupts_to_a_thread();
 // After this, the first Ctrl-C only sets a flag that long loops poll; a second one ends the program.
 void install_interrupt_flag();
 bool interrupted();

@@ -3,8 +3,7 @@
 // sgemm (the library LibTorch itself loads), which ran the layers' training products at about
 // 200-215 GFLOP/s on 2 cores here against 145-170 for OpenBLAS through LibTorch
 // (docs/PERFORMANCE.md, item 14);
-// small products, products with a side under 64 (the joint mixings) and any other device, dtype
-// or layout go to LibTorch.
+// small products and any other device, dtype or layout go to LibTorch.
 #include <torch/types.h>
 
 namespace hoif {
