@@ -227,6 +227,16 @@ TEST(CliTrain, ImportWeightsOfTheOriginalCode) {
                         "has no 'gconv_input.0.gconv.W'");
 }
 
+TEST(CliTrain, SigintStaysIgnoredWhereItWasOutsideTraining) {
+  // A script's background job starts with SIGINT ignored; a command other than train keeps it so
+  // (a Ctrl-C at the terminal is not for it) and ends normally.
+  const std::string cmd = "(" + std::string(HOIF_BINARY) +
+                          " bench --model semgcn --seconds 0.5 --threads 1 > /dev/null 2>&1 & pid=$!; sleep 1.5; "
+                          "kill -INT $pid; wait $pid)";
+  const int status = std::system(cmd.c_str());
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
 TEST(CliTrain, CtrlCSavesAndResumes) {
   const fs::path ck = mini().dir / "interrupted";
   // SIGINT once training has started (its log says so; a loaded machine may take a while to get

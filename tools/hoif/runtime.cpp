@@ -42,14 +42,20 @@ torch::Device parse_device(const std::string& name) {
 }
 
 void route_interrupts_to_a_thread() {
+  // Started with SIGINT ignored (a script's background job): only a training run, which saves
+  // on it, takes it, as when it installed a handler.
+  struct sigaction inherited {};
+  sigaction(SIGINT, nullptr, &inherited);
+  const bool ignored = inherited.sa_handler == SIG_IGN;
   sigset_t interrupt;
   sigemptyset(&interrupt);
   sigaddset(&interrupt, SIGINT);
   pthread_sigmask(SIG_BLOCK, &interrupt, nullptr);  // in this thread and every thread it starts
-  std::thread([interrupt] {
+  std::thread([interrupt, ignored] {
     int received = 0;
     while (sigwait(&interrupt, &received) == 0) {
       if (g_flag_installed && !g_interrupted.exchange(true)) continue;
+      if (ignored && !g_flag_installed) continue;
       // Ctrl-C as usual: the default action, taken in this thread, ends the program.
       std::signal(SIGINT, SIG_DFL);
       pthread_sigmask(SIG_UNBLOCK, &interrupt, nullptr);

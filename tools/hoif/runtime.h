@@ -13,7 +13,7 @@ torch::Device parse_device(const std::string& name);
 // signal handler. A handler runs on the stack pointer of whichever thread the signal lands in, and
 // oneDNN's JIT GEMM kernels use that register for a heap buffer while they run: a Ctrl-C during
 // one corrupted the heap (docs/PERFORMANCE.md, item 16). Without install_interrupt_flag, Ctrl-C
-// ends the program as usual.
+// ends the program as usual, or stays ignored if it was when the program started.
 void route_interrupts_to_a_thread();
 // After this, the first Ctrl-C only sets a flag that long loops poll; a second one ends the program.
 void install_interrupt_flag();
