@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <memory>
 
 #include <fmt/format.h>
@@ -32,20 +33,6 @@ std::vector<double> nice_ticks(double lo, double hi, int count, bool integer = f
   return ticks;
 }
 
-// Ticks for a log10 axis spanning [lo, hi] (in log10 units): values 1, 2, 5 x 10^k, or only the
-// decades when that gives too many.
-std::vector<double> log_ticks(double lo, double hi) {
-  std::vector<double> all, decades;
-  for (int k = static_cast<int>(std::floor(lo)) - 1; k <= static_cast<int>(std::ceil(hi)) + 1; ++k)
-    for (double m : {1.0, 2.0, 5.0}) {
-      const double t = std::log10(m) + k;
-      if (t < lo || t > hi) continue;
-      all.push_back(t);
-      if (m == 1.0) decades.push_back(t);
-    }
-  return all.size() > 8 && decades.size() >= 2 ? decades : all;
-}
-
 std::string tick_label(double v) {
   if (v != 0 && (std::abs(v) < 1e-3 || std::abs(v) >= 1e5)) return fmt::format("{:.0e}", v);
   std::string s = fmt::format("{:.4f}", v);
@@ -54,7 +41,17 @@ std::string tick_label(double v) {
   return s;
 }
 
-const double kColours[][3] = {{0.12, 0.47, 0.71}, {0.84, 0.15, 0.16}, {0.17, 0.63, 0.17}, {1.0, 0.5, 0.05}, {0.58, 0.4, 0.74}};
+// Matplotlib's "tab10", the palette this field's plots use; lines past the tenth are dashed.
+constexpr double kColours[][3] = {{0.122, 0.467, 0.706}, {1.0, 0.498, 0.055}, {0.173, 0.627, 0.173},
+                                  {0.839, 0.153, 0.157}, {0.580, 0.404, 0.741}, {0.549, 0.337, 0.294},
+                                  {0.890, 0.467, 0.761}, {0.498, 0.498, 0.498}, {0.737, 0.741, 0.133},
+                                  {0.090, 0.745, 0.812}};
+constexpr size_t kPaletteSize = std::size(kColours);
+
+void set_series_colour(cairo_t* cr, size_t k) {
+  const auto& c = kColours[k % kPaletteSize];
+  cairo_set_source_rgb(cr, c[0], c[1], c[2]);
+}
 
 struct PlotArea {
   double left, top, width, height;
@@ -82,7 +79,12 @@ void draw_titles_and_y_axis(cairo_t* cr, const PlotAxes& axes, const PlotArea& a
 
   cairo_set_font_size(cr, 11);
   cairo_set_line_width(cr, 1);
-  for (double t : axes.log_y ? log_ticks(y0, y1) : nice_ticks(y0, y1, 6)) {
+  std::vector<double> y_ticks = nice_ticks(y0, y1, 6);
+  if (axes.log_y) {
+    y_ticks = log_axis_ticks(std::pow(10.0, y0), std::pow(10.0, y1));
+    for (double& t : y_ticks) t = std::log10(t);
+  }
+  for (double t : y_ticks) {
     const double y = a.top + a.height - (t - y0) / (y1 - y0) * a.height;
     cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
     cairo_move_to(cr, a.left, y);
@@ -124,6 +126,22 @@ struct Canvas {
 };
 
 }  // namespace
+
+std::vector<double> log_axis_ticks(double lo, double hi) {
+  const std::vector<std::vector<double>> levels = {{1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 2, 5}, {1}};
+  std::vector<double> ticks;
+  if (!(lo > 0 && hi >= lo)) return ticks;
+  for (const auto& multipliers : levels) {
+    ticks.clear();
+    for (int k = static_cast<int>(std::floor(std::log10(lo))); k <= static_cast<int>(std::ceil(std::log10(hi))); ++k)
+      for (double m : multipliers) {
+        const double v = m * std::pow(10.0, k);
+        if (v >= lo * (1 - 1e-9) && v <= hi * (1 + 1e-9)) ticks.push_back(v);
+      }
+    if (ticks.size() <= 8) break;
+  }
+  return ticks;
+}
 
 void write_line_plot(const std::string& path, const PlotAxes& axes, const std::vector<PlotSeries>& series, int width,
                      int height) {
@@ -174,8 +192,9 @@ void write_line_plot(const std::string& path, const PlotAxes& axes, const std::v
   cairo_set_line_width(cr, 2);
   for (size_t k = 0; k < series.size(); ++k) {
     const auto& s = series[k];
-    const auto& c = kColours[k % 5];
-    cairo_set_source_rgb(cr, c[0], c[1], c[2]);
+    set_series_colour(cr, k);
+    const double dash = 6;
+    cairo_set_dash(cr, &dash, k < kPaletteSize ? 0 : 1, 0);
     bool started = false;
     for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
       if (!std::isfinite(s.y[i])) continue;
@@ -198,6 +217,7 @@ void write_line_plot(const std::string& path, const PlotAxes& axes, const std::v
     cairo_move_to(cr, left + pw - 158, ly);
     cairo_show_text(cr, s.label.c_str());
   }
+  cairo_set_dash(cr, nullptr, 0, 0);
   if (empty) {
     cairo_set_font_size(cr, 14);
     cairo_move_to(cr, left + pw / 2 - 30, top + ph / 2);
@@ -228,8 +248,7 @@ void write_bar_chart(const std::string& path, const PlotAxes& axes, const std::v
   for (size_t c = 0; c < categories.size(); ++c) {
     for (size_t k = 0; k < series.size(); ++k) {
       if (c >= series[k].y.size() || !std::isfinite(series[k].y[c])) continue;
-      const auto& col = kColours[k % 5];
-      cairo_set_source_rgb(cr, col[0], col[1], col[2]);
+      set_series_colour(cr, k);
       const double h = series[k].y[c] / y1 * ph;
       cairo_rectangle(cr, left + slot * static_cast<double>(c) + 0.1 * slot + bar * static_cast<double>(k), top + ph - h,
                       bar, h);
@@ -247,9 +266,8 @@ void write_bar_chart(const std::string& path, const PlotAxes& axes, const std::v
   }
   cairo_set_font_size(cr, 12);
   for (size_t k = 0; k < series.size(); ++k) {
-    const auto& col = kColours[k % 5];
     const double ly = top + 18 + 18 * static_cast<double>(k);
-    cairo_set_source_rgb(cr, col[0], col[1], col[2]);
+    set_series_colour(cr, k);
     cairo_rectangle(cr, left + pw - 190, ly - 10, 18, 10);
     cairo_fill(cr);
     cairo_set_source_rgb(cr, 0, 0, 0);

@@ -20,6 +20,7 @@ namespace {
 struct PlotFlags {
   std::vector<std::string> runs, evaluations, labels;
   std::string output, per_action, per_joint, x_axis = "poses";
+  bool log_y = false;
 };
 
 std::string read_file(const std::string& path) {
@@ -68,7 +69,7 @@ void plot_curves(const PlotFlags& f) {
   }
   write_line_plot(f.output,
                   {"Test error (Protocol 1) during training", f.x_axis == "poses" ? "poses seen (millions)" : "epoch",
-                   "P1 (mm)", false, f.x_axis == "epochs"},
+                   "P1 (mm)", f.log_y, f.x_axis == "epochs"},
                   series);
   fmt::print("{}: {} run(s)\n", f.output, series.size());
 }
@@ -132,6 +133,7 @@ void register_plot(CLI::App& app) {
   curves->add_option("--output", f->output, "The PNG to write")->required();
   curves->add_option("--x", f->x_axis, "poses or epochs")->capture_default_str();
   curves->add_option("--labels", f->labels, "Legend labels, one per run (default: folder names)");
+  curves->add_flag("--log-y", f->log_y, "Logarithmic P1 axis (keeps runs near 40 mm apart when others start far above)");
   curves->callback([f] { plot_curves(*f); });
   CLI::App* errors = cmd->add_subcommand("errors", "Per-action and per-joint errors from `hoif evaluate --json` files");
   errors->add_option("evaluations", f->evaluations, "Evaluation JSON files")->required();

@@ -17,6 +17,10 @@ struct PlotAxes {
   bool integer_x = false;  // ticks only at whole numbers (epochs)
 };
 
+// Tick values for a logarithmic axis from lo to hi (both > 0): the finest of m x 10^k for m in
+// 1..9, in {1, 2, 5} or in {1} that gives at most 8 ticks (the decades when none does).
+std::vector<double> log_axis_ticks(double lo, double hi);
+
 // Writes a w x h PNG atomically; series may be empty (then the plot says "no data").
 void write_line_plot(const std::string& path, const PlotAxes& axes, const std::vector<PlotSeries>& series,
                      int width = 900, int height = 520);
