@@ -49,6 +49,7 @@ std::string TrainOptions::to_json() const {
   j["weight_average"] = weight_average;
   j["save_every_minutes"] = save_every_minutes;
   j["max_norm"] = max_norm;
+  j["loss"] = loss;
   j["snapshot"] = snapshot;
   j["seed"] = seed;
   j["threads"] = threads;
@@ -81,6 +82,7 @@ TrainOptions TrainOptions::from_json(const std::string& text, const std::string&
     o.weight_average = j.value("weight_average", 0.0);
     o.save_every_minutes = j.value("save_every_minutes", 0.0);
     o.max_norm = j.at("max_norm").get<bool>();
+    o.loss = j.value("loss", std::string("mse"));
     o.snapshot = j.at("snapshot").get<int>();
     o.seed = j.at("seed").get<uint64_t>();
     o.threads = j.at("threads").get<int>();

@@ -12,6 +12,7 @@
 #include "hoif/core/progress.h"
 #include "hoif/data/mirror.h"
 #include "hoif/evaluation/metrics.h"
+#include "hoif/training/loss.h"
 #include "hoif/training/optimizer.h"
 #include "hoif/training/weight_average.h"
 #include "hoif/evaluation/predict.h"
@@ -39,7 +40,8 @@ void write_log_csv(const fs::path& path, const TrainState& s) {
 }
 
 void write_plots(const fs::path& dir, const TrainOptions& o, const TrainState& s) {
-  PlotSeries loss{"training MSE (m^2)", {}, {}}, p1{"P1 (all test poses pooled)", {}, {}}, p2{"P2 (all test poses pooled)", {}, {}};
+  const std::string loss_unit = o.loss == "mse" ? "MSE (m^2)" : "MPJPE (m)";
+  PlotSeries loss{"training " + loss_unit, {}, {}}, p1{"P1 (all test poses pooled)", {}, {}}, p2{"P2 (all test poses pooled)", {}, {}};
   for (const auto& r : s.history) {
     loss.x.push_back(r.epoch);
     loss.y.push_back(r.loss);
@@ -49,7 +51,7 @@ void write_plots(const fs::path& dir, const TrainOptions& o, const TrainState& s
     p2.y.push_back(r.p2);
   }
   const std::string what = fmt::format("{} on {} 2D", o.model.name, o.data.keypoints);
-  write_line_plot((dir / "loss.png").string(), {"Training loss, " + what, "epoch", "MSE (m^2)", true, true}, {loss});
+  write_line_plot((dir / "loss.png").string(), {"Training loss, " + what, "epoch", loss_unit, true, true}, {loss});
   write_line_plot((dir / "test_error.png").string(), {"Test error per epoch, " + what, "epoch", "mm", false, true}, {p1, p2});
 }
 
@@ -184,7 +186,7 @@ TrainOutcome train_model(TrainRun& run) {
         out = out.slice(1, 1);
         y = y.slice(1, 1);
       }
-      const torch::Tensor loss = torch::mse_loss(out, y);
+      const torch::Tensor loss = pose_loss(out, y, o.loss);
       optimizer.drop_gradients();
       loss.backward();
       if (o.max_norm)

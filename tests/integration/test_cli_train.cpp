@@ -42,16 +42,21 @@ TEST(CliTrain, BudgetedRecipeEvaluateWithFlipAndExport) {
   const fs::path ck = mini().dir / "budgeted_recipe";
   const std::string data = mini().data.string();
   const CliRun t = run("train --model hoif --data " + data + " --epochs 2 --hid-dim 8 --num-layers 2 --batch-size 8 --threads 1"
-                       " --lr-schedule cosine --flip-augment --flip-test --weight-average 0.9 --eval-downsample 2 --checkpoint " + ck.string());
+                       " --lr-schedule cosine --flip-augment --flip-test --weight-average 0.9 --eval-downsample 2 --loss mpjpe"
+                       " --checkpoint " + ck.string());
   ASSERT_EQ(t.exit_code, 0) << t.out << t.err;
   const CliRun i = run("info " + (ck / "last.ckpt").string());
-  EXPECT_NE(i.out.find("lr 0.001 cosine to 0, clip 1, flip augmentation, weight average (decay 0.9)"), std::string::npos) << i.out;
+  EXPECT_NE(i.out.find("lr 0.001 cosine to 0, mpjpe loss, clip 1, flip augmentation, weight average (decay 0.9)"),
+            std::string::npos)
+      << i.out;
   EXPECT_NE(i.out.find("test on every 2 pose(s), flip test-time averaging"), std::string::npos) << i.out;
   // The augmentation is part of the run: a resume may not switch it.
   expect_one_line_error(run("train --resume --epochs 3 --lr-schedule staircase --checkpoint " + ck.string()),
                         "--lr-schedule: differs from the checkpoint");
   expect_one_line_error(run("train --resume --epochs 3 --train-minutes 30 --checkpoint " + ck.string()),
                         "--train-minutes: differs from the checkpoint");
+  expect_one_line_error(run("train --resume --epochs 3 --loss mse --checkpoint " + ck.string()),
+                        "--loss: differs from the checkpoint");
 
   const fs::path json = mini().dir / "budget_eval.json";
   const CliRun e = run("evaluate " + (ck / "last.ckpt").string() + " --flip-test --json " + json.string());

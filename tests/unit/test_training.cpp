@@ -8,6 +8,7 @@
 
 #include "fixtures.h"
 #include "hoif/core/error.h"
+#include "hoif/training/loss.h"
 #include "hoif/training/trainer.h"
 #include "hoif/training/weight_average.h"
 #include "hoif/visualization/plot.h"
@@ -350,6 +351,20 @@ TEST(Checkpoint, CorruptFilesAreCleanErrors) {
       EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
     }
   }
+}
+
+TEST(PoseLoss, MseAndMpjpeOnAHandComputedPair) {
+  // Two joints: one off by (0.3, 0.4, 0) m (distance 0.5), one exactly on target.
+  const torch::Tensor target = torch::zeros({1, 2, 3});
+  const torch::Tensor predicted = torch::tensor({0.3f, 0.4f, 0.0f, 0.0f, 0.0f, 0.0f}).view({1, 2, 3}).requires_grad_();
+  EXPECT_NEAR(pose_loss(predicted, target, "mse").item<double>(), (0.09 + 0.16) / 6, 1e-7);
+  const torch::Tensor mpjpe = pose_loss(predicted, target, "mpjpe");
+  EXPECT_NEAR(mpjpe.item<double>(), 0.5 / 2, 1e-7);
+  mpjpe.backward();
+  // d/dp of |p| / 2 is p / (2 |p|): (0.3, 0.4, 0) / 1; the joint on target gets 0, not NaN.
+  const torch::Tensor want = torch::tensor({0.3f, 0.4f, 0.0f, 0.0f, 0.0f, 0.0f}).view({1, 2, 3});
+  EXPECT_TRUE(torch::allclose(predicted.grad(), want, 1e-6, 1e-7)) << predicted.grad();
+  EXPECT_THROW(pose_loss(predicted, target, "l1"), std::exception);
 }
 
 TEST(Plot, LogAxisTicksAreTheFinestReadableSetOfOneTwoFiveOrDecades) {

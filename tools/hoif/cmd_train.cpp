@@ -39,6 +39,7 @@ void apply(const TrainFlags& f, TrainOptions& o, bool resuming) {
   set("--lr-gamma", o.lr_gamma, v.lr_gamma);
   set("--lr-schedule", o.lr_schedule, v.lr_schedule);
   set("--lr-min", o.lr_min, v.lr_min);
+  set("--loss", o.loss, v.loss);
   set("--train-minutes", o.train_minutes, v.train_minutes);
   if (!(o.train_minutes >= 0)) fail("--train-minutes", "must be at least 0");
   set("--flip-augment", o.flip_augment, f.flip_augment);
@@ -159,6 +160,9 @@ void register_train(CLI::App& app) {
   cmd->add_option("--save-every", o.save_every_minutes, "Also save last.ckpt within an epoch every this many minutes (0: off)")
       ->capture_default_str();
   cmd->add_flag("--no-max-norm", f->no_max_norm, "Do not clip the gradient norm at 1");
+  cmd->add_option("--loss", o.loss, "mse (the originals) or mpjpe (mean per-joint distance, as VideoPose3D)")
+      ->check(CLI::IsMember({"mse", "mpjpe"}))
+      ->capture_default_str();
   cmd->add_option("--dropout", o.model.dropout, "Dropout rate (default: the recipe's)");
   cmd->add_option("--hid-dim", o.model.hid_dim, "Hidden width (default: the model's)");
   cmd->add_option("--num-layers", o.model.num_layers, "Residual blocks / stages / hidden layers (default: the model's)");

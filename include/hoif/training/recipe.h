@@ -8,7 +8,7 @@
 // All: Adam, gradient-norm clipping at 1, MSE in metres, reshuffled every epoch.
 // Beyond the originals (off by default): a cosine schedule over the run's steps or over a
 // fixed training time, flip augmentation, flip test-time averaging in the per-epoch evaluation,
-// a strided per-epoch test, an exponential moving average of the weights.
+// a strided per-epoch test, an exponential moving average of the weights, the MPJPE loss.
 #include <cstdint>
 #include <string>
 
@@ -34,6 +34,7 @@ struct TrainOptions {
   double weight_average = 0;  // > 0: keep, evaluate and save an average of the weights with this per-step decay
   double save_every_minutes = 10;  // also save last.ckpt within an epoch this often (0: only at epoch ends)
   bool max_norm = true;       // clip the global gradient norm at 1
+  std::string loss = "mse";   // mse (the originals) | mpjpe (training/loss.h)
   std::string checkpoint_dir = "checkpoint";
   int snapshot = 5;           // keep a checkpoint every N epochs
   uint64_t seed = 0;

@@ -1,0 +1,14 @@
+#pragma once
+// The training loss between predicted and target poses (N, J, 3), in metres.
+#include <torch/types.h>
+
+#include <string>
+
+namespace hoif {
+
+// "mse": the originals' mean squared coordinate error. "mpjpe": the mean per-joint Euclidean
+// distance, Protocol 1's metric itself (VideoPose3D trains with it); less dominated by the worst
+// joints than the squared error.
+torch::Tensor pose_loss(const torch::Tensor& predicted, const torch::Tensor& target, const std::string& kind);
+
+}  // namespace hoif
