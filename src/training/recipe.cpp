@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hoif/core/error.h"
+#include "hoif/training/loss.h"
 
 namespace hoif {
 
@@ -83,6 +84,8 @@ TrainOptions TrainOptions::from_json(const std::string& text, const std::string&
     o.save_every_minutes = j.value("save_every_minutes", 0.0);
     o.max_norm = j.at("max_norm").get<bool>();
     o.loss = j.value("loss", std::string("mse"));
+    const auto& kinds = pose_loss_kinds();
+    if (std::find(kinds.begin(), kinds.end(), o.loss) == kinds.end()) fail(where, "unknown training loss '" + o.loss + "'");
     o.snapshot = j.at("snapshot").get<int>();
     o.seed = j.at("seed").get<uint64_t>();
     o.threads = j.at("threads").get<int>();

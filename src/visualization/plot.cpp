@@ -79,11 +79,11 @@ void draw_titles_and_y_axis(cairo_t* cr, const PlotAxes& axes, const PlotArea& a
 
   cairo_set_font_size(cr, 11);
   cairo_set_line_width(cr, 1);
-  std::vector<double> y_ticks = nice_ticks(y0, y1, 6);
-  if (axes.log_y) {
-    y_ticks = log_axis_ticks(std::pow(10.0, y0), std::pow(10.0, y1));
+  // A log axis spans log10 units; its ticks are chosen as values.
+  std::vector<double> y_ticks =
+      axes.log_y ? log_axis_ticks(std::pow(10.0, y0), std::pow(10.0, y1)) : nice_ticks(y0, y1, 6);
+  if (axes.log_y)
     for (double& t : y_ticks) t = std::log10(t);
-  }
   for (double t : y_ticks) {
     const double y = a.top + a.height - (t - y0) / (y1 - y0) * a.height;
     cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);

@@ -365,6 +365,15 @@ TEST(PoseLoss, MseAndMpjpeOnAHandComputedPair) {
   const torch::Tensor want = torch::tensor({0.3f, 0.4f, 0.0f, 0.0f, 0.0f, 0.0f}).view({1, 2, 3});
   EXPECT_TRUE(torch::allclose(predicted.grad(), want, 1e-6, 1e-7)) << predicted.grad();
   EXPECT_THROW(pose_loss(predicted, target, "l1"), std::exception);
+  // A checkpoint's configuration naming another loss is refused when read, naming the file.
+  TrainOptions o = TrainOptions::recipe("hoif");
+  o.loss = "l1";
+  try {
+    TrainOptions::from_json(o.to_json(), "run/last.ckpt");
+    ADD_FAILURE() << "an unknown loss was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "run/last.ckpt: unknown training loss 'l1'");
+  }
 }
 
 TEST(Plot, LogAxisTicksAreTheFinestReadableSetOfOneTwoFiveOrDecades) {

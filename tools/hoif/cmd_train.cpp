@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "hoif/core/error.h"
 #include "hoif/data/dataset.h"
+#include "hoif/training/loss.h"
 #include "hoif/training/trainer.h"
 #include "runtime.h"
 
@@ -161,7 +162,7 @@ void register_train(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--no-max-norm", f->no_max_norm, "Do not clip the gradient norm at 1");
   cmd->add_option("--loss", o.loss, "mse (the originals) or mpjpe (mean per-joint distance, as VideoPose3D)")
-      ->check(CLI::IsMember({"mse", "mpjpe"}))
+      ->check(CLI::IsMember(pose_loss_kinds()))
       ->capture_default_str();
   cmd->add_option("--dropout", o.model.dropout, "Dropout rate (default: the recipe's)");
   cmd->add_option("--hid-dim", o.model.hid_dim, "Hidden width (default: the model's)");

@@ -3,6 +3,7 @@
 #include <torch/types.h>
 
 #include <string>
+#include <vector>
 
 namespace hoif {
 
@@ -10,5 +11,8 @@ namespace hoif {
 // distance, Protocol 1's metric itself (VideoPose3D trains with it); less dominated by the worst
 // joints than the squared error.
 torch::Tensor pose_loss(const torch::Tensor& predicted, const torch::Tensor& target, const std::string& kind);
+
+// The kinds pose_loss takes: what `--loss` and a checkpoint's configuration may name.
+const std::vector<std::string>& pose_loss_kinds();
 
 }  // namespace hoif
