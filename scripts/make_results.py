@@ -27,9 +27,11 @@ ACTIONS = ["Directions", "Discussion", "Eating", "Greeting", "Phoning", "Photo",
 # The column heads the papers use (Sitting and SittingDown differ only after six letters).
 ACTION_HEADS = ["Dir.", "Disc.", "Eat", "Greet", "Phone", "Photo", "Pose", "Purch.", "Sit", "SitD.", "Smoke",
                 "Wait", "WalkD.", "Walk", "WalkT."]
-RECIPES = {"budget": "budget-3h", "original": "original", "7epochs": "budget-7ep", "dropout": "budget-3h-dropout"}
-# Evaluations of a budgeted row's checkpoint without one of its changes (scripts/results.sh).
-VARIANTS = ("_noflip.json", "_training_weights.json")
+RECIPES = {"budget": "budget-3h", "original": "original", "7epochs": "budget-7ep", "dropout": "budget-3h-dropout",
+           "batch64": "budget-3h-batch64"}
+# Evaluations of a budgeted row's checkpoint without one of its changes, and of its best epoch's
+# checkpoint (scripts/results.sh).
+VARIANTS = ("_noflip.json", "_training_weights.json", "_best_epoch.json")
 
 
 def read_json(path):
@@ -88,8 +90,8 @@ def rows(results_dir):
             continue
         row = name[:-5]
         e = read_json(os.path.join(rows_dir, name))
-        noflip, training_weights = (read_json(p) if os.path.exists(p) else None
-                                    for p in (os.path.join(rows_dir, row + v) for v in VARIANTS))
+        noflip, training_weights, best = (read_json(p) if os.path.exists(p) else None
+                                          for p in (os.path.join(rows_dir, row + v) for v in VARIANTS))
         recipe = RECIPES[row.rsplit("_", 1)[1]]
         kept = os.path.join("models", "results", row + ".ckpt")
         published = PUBLISHED.get((e["model"], e["keypoints"]))
@@ -112,6 +114,9 @@ def rows(results_dir):
             "p2_without_flip_test": round(noflip["p2"], 2) if noflip else None,
             "p1_without_weight_average": round(training_weights["p1"], 2) if training_weights else None,
             "p2_without_weight_average": round(training_weights["p2"], 2) if training_weights else None,
+            "best_epoch": best["epoch"] if best else None,
+            "p1_best_epoch": round(best["p1"], 2) if best else None,
+            "p2_best_epoch": round(best["p2"], 2) if best else None,
             "per_action": {a: {"p1": round(v["p1"], 2), "p2": round(v["p2"], 2)} for a, v in e["per_action"].items()},
             "poses_evaluated": e["poses"],
             "absent_test_takes": e["absent_takes"],
@@ -136,11 +141,13 @@ def summary_table(rs):
 
 
 def changes_table(rs):
-    lines = ["| model | 2D | P1 | without flip test | without weight average |", "|---|---|---:|---:|---:|"]
+    lines = ["| model | 2D | P1 | without flip test | without weight average | best epoch (test-selected) |",
+             "|---|---|---:|---:|---:|---:|"]
     for r in rs:
         if r["p1_without_flip_test"] is None:
             continue
         cells = [f"{r[k]:.2f}" if r[k] is not None else "—" for k in ("p1", "p1_without_flip_test", "p1_without_weight_average")]
+        cells.append(f"{r['p1_best_epoch']:.2f} (epoch {r['best_epoch']})" if r["best_epoch"] else "—")
         lines.append(f"| {r['model']} | {r['keypoints']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
