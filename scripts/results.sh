@@ -20,8 +20,8 @@ common="--data $data --threads 2 --eval-downsample 10 --save-every 10"
 # augmentation, a moving average of the weights, flip test-time averaging, and a cosine schedule
 # over 180 minutes of training, which then end the run (at most the recipe's epochs): it fits
 # the 3 hours whatever the machine's speed, which varies by up to 2x on this shared machine.
-schedule="--lr-schedule cosine --flip-augment --weight-average 0.9998 --flip-test"
-cosine="--batch-size 256 $schedule"
+budget_changes="--lr-schedule cosine --flip-augment --weight-average 0.9998 --flip-test"
+cosine="--batch-size 256 $budget_changes"
 budget="$cosine --train-minutes 180"
 declare -A rows=(
   [martinez_gt_budget]="--model martinez --keypoints gt $budget --lr 2e-3"
@@ -42,7 +42,7 @@ declare -A rows=(
   [hoif_gt_7epochs]="--model hoif --keypoints gt $cosine --lr 1e-3 --epochs 7"
   # The budget recipe at batch 64 (the SemGCN originals' batch): four times the optimizer steps
   # in the same time, HOIF-Net's poses/s nearly unchanged.
-  [hoif_gt_batch64]="--model hoif --keypoints gt --batch-size 64 $schedule --train-minutes 180 --lr 1e-3"
+  [hoif_gt_batch64]="--model hoif --keypoints gt --batch-size 64 $budget_changes --train-minutes 180 --lr 1e-3"
   # The original recipes, unchanged, under a budget of about 45 minutes each: every 5th frame,
   # as many epochs as fit (the published schedules take about two days per model here).
   [martinez_gt_original]="--model martinez --keypoints gt --downsample 5 --epochs 27"
