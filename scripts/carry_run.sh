@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Copies the resume state of issue 7's runs not yet evaluated (runs/results/<row>: the last saved
-# checkpoint with optimizer state, its training log and curve) to results/in_progress/<row>, so
+# checkpoint with optimizer state, the best epoch's checkpoint, which the run's end evaluates, its
+# training log and curve) to results/in_progress/<row>, so
 # that a commit carries them to the next machine; scripts/results.sh restores and resumes them.
 # The checkpoint is written atomically by `hoif train`, so this is safe while the run goes on.
 # Usage: scripts/carry_run.sh ROW...
@@ -15,7 +16,7 @@ for row in "$@"; do
     continue
   fi
   mkdir -p "results/in_progress/$row"
-  for f in last.ckpt train.log log.csv; do
+  for f in last.ckpt best.ckpt train.log log.csv; do
     [[ -f $dir/$f ]] && cp "$dir/$f" "results/in_progress/$row/$f.tmp" && mv "results/in_progress/$row/$f.tmp" "results/in_progress/$row/$f"
   done
   echo "$row: carried to results/in_progress/$row ($(du -sh "results/in_progress/$row" | cut -f1))"

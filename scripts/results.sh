@@ -43,6 +43,9 @@ declare -A rows=(
   # The budget recipe at batch 64 (the SemGCN originals' batch): four times the optimizer steps
   # in the same time, HOIF-Net's poses/s nearly unchanged.
   [hoif_gt_batch64]="--model hoif --keypoints gt --batch-size 64 $budget_changes --train-minutes 180 --lr 1e-3"
+  # The same for SemGCN with non-local blocks, at its original's batch and learning rate (64, 1e-3).
+  [semgcn-nonlocal_gt_batch64]="--model semgcn-nonlocal --keypoints gt --batch-size 64 $budget_changes --train-minutes 180 --lr 1e-3"
+  [hoif_sh_batch64]="--model hoif --keypoints sh_pt_mpii --batch-size 64 $budget_changes --train-minutes 180 --lr 1e-3"
   # The original recipes, unchanged, under a budget of about 45 minutes each: every 5th frame,
   # as many epochs as fit (the published schedules take about two days per model here).
   [martinez_gt_original]="--model martinez --keypoints gt --downsample 5 --epochs 27"
