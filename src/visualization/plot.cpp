@@ -128,7 +128,9 @@ struct Canvas {
 }  // namespace
 
 std::vector<double> log_axis_ticks(double lo, double hi) {
-  const std::vector<std::vector<double>> levels = {{1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 2, 5}, {1}};
+  // 1.5 fills the widest gap of the finest level (1 to 2 is 0.3 of a decade), so that a curve
+  // reaching into the next decade, such as P1 from 38 to 165 mm, gets a tick there.
+  const std::vector<std::vector<double>> levels = {{1, 1.5, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 2, 5}, {1}};
   std::vector<double> ticks;
   if (!(lo > 0 && hi >= lo)) return ticks;
   for (const auto& multipliers : levels) {

@@ -18,7 +18,7 @@ struct PlotAxes {
 };
 
 // Tick values for a logarithmic axis from lo to hi (both > 0): the finest of m x 10^k for m in
-// 1..9, in {1, 2, 5} or in {1} that gives at most 8 ticks (the decades when none does).
+// {1, 1.5, 2..9}, in {1, 2, 5} or in {1} that gives at most 8 ticks (the decades when none does).
 std::vector<double> log_axis_ticks(double lo, double hi);
 
 // Writes a w x h PNG atomically; series may be empty (then the plot says "no data").
