@@ -382,9 +382,9 @@ TEST(Plot, LogAxisTicksAreTheFinestReadableSetOfEachDecadeOneTwoFiveOrDecades) {
     for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-9 * want[i]) << i;
   };
   near(log_axis_ticks(38, 165), {40, 50, 60, 70, 80, 90, 100, 150});  // a P1 curve
-  near(log_axis_ticks(95, 180), {100, 150});                               // not 100 alone
-  near(log_axis_ticks(0.05, 0.5), {0.05, 0.1, 0.2, 0.5});          // 1..9 would give 10
-  near(log_axis_ticks(2e-4, 0.3), {1e-3, 1e-2, 1e-1});              // a loss curve: decades
+  near(log_axis_ticks(95, 180), {100, 150});                           // not 100 alone
+  near(log_axis_ticks(0.05, 0.5), {0.05, 0.1, 0.2, 0.5});              // 1..9 would give 10
+  near(log_axis_ticks(2e-4, 0.3), {1e-3, 1e-2, 1e-1});                 // a loss curve: decades
   near(log_axis_ticks(100, 100), {100});
   EXPECT_TRUE(log_axis_ticks(0, 1).empty());
 }
