@@ -141,14 +141,14 @@ def summary_table(rs):
 
 
 def changes_table(rs):
-    lines = ["| model | 2D | P1 | without flip test | without weight average | best epoch (test-selected) |",
-             "|---|---|---:|---:|---:|---:|"]
+    lines = ["| model | 2D | recipe | P1 | without flip test | without weight average | best epoch (test-selected) |",
+             "|---|---|---|---:|---:|---:|---:|"]
     for r in rs:
         if r["p1_without_flip_test"] is None:
             continue
         cells = [f"{r[k]:.2f}" if r[k] is not None else "—" for k in ("p1", "p1_without_flip_test", "p1_without_weight_average")]
         cells.append(f"{r['p1_best_epoch']:.2f} (epoch {r['best_epoch']})" if r["best_epoch"] else "—")
-        lines.append(f"| {r['model']} | {r['keypoints']} | " + " | ".join(cells) + " |")
+        lines.append(f"| {r['model']} | {r['keypoints']} | {r['recipe']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

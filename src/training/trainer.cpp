@@ -30,6 +30,21 @@ std::vector<int64_t> epoch_permutation(uint64_t seed, int epoch, int64_t size) {
   return order;
 }
 
+std::vector<torch::optim::OptimizerParamGroup> parameter_groups(PoseLifter& model, const TrainOptions& options) {
+  if (options.output_lr_scale == 1.0) return {torch::optim::OptimizerParamGroup(model.parameters())};
+  const std::string prefix = model.output_layer_name() + ".";
+  std::vector<torch::Tensor> hidden, output;
+  for (const auto& p : model.named_parameters()) (p.key().rfind(prefix, 0) == 0 ? output : hidden).push_back(p.value());
+  if (output.empty()) fail("--output-lr-scale", "model has no parameters named " + prefix + "*");
+  return {torch::optim::OptimizerParamGroup(hidden), torch::optim::OptimizerParamGroup(output)};
+}
+
+void set_learning_rate(torch::optim::Optimizer& optimizer, const TrainOptions& options, double lr) {
+  auto& groups = optimizer.param_groups();
+  for (size_t g = 0; g < groups.size(); ++g)
+    static_cast<torch::optim::AdamOptions&>(groups[g].options()).lr(g == 1 ? lr * options.output_lr_scale : lr);
+}
+
 namespace {
 
 void write_log_csv(const fs::path& path, const TrainState& s) {
@@ -123,7 +138,7 @@ TrainOutcome train_model(TrainRun& run) {
     state.lr = o.lr;
     state.baseline_p1 = test.size() ? mean_pose_baseline_p1(train, test) : 0.0;
   }
-  FusedAdam optimizer(model->parameters(), torch::optim::AdamOptions(o.lr));
+  FusedAdam optimizer(parameter_groups(*model, o), torch::optim::AdamOptions(o.lr));
   if (run.resume) {
     restore_optimizer(*run.resume, optimizer);
     restore_rng(*run.resume);
@@ -179,7 +194,7 @@ TrainOutcome train_model(TrainRun& run) {
       ++state.step;
       if (const double lr = o.learning_rate(state.step, total_steps, state.train_seconds); lr != state.lr || state.step == 1) {
         state.lr = lr;
-        for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(state.lr);
+        set_learning_rate(optimizer, o, state.lr);
       }
       torch::Tensor out = model->forward(x);
       if (!model->predicts_root()) {

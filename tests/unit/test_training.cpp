@@ -9,6 +9,7 @@
 #include "fixtures.h"
 #include "hoif/core/error.h"
 #include "hoif/training/loss.h"
+#include "hoif/training/optimizer.h"
 #include "hoif/training/trainer.h"
 #include "hoif/training/weight_average.h"
 #include "hoif/visualization/plot.h"
@@ -138,7 +139,8 @@ std::vector<torch::Tensor> parameters_of(const std::string& checkpoint) {
 }  // namespace
 
 // (model, budgeted): budgeted adds the cosine schedule, flip augmentation, flip test-time
-// averaging, a weight average, a strided per-epoch test and a checkpoint after every batch.
+// averaging, a weight average, a strided per-epoch test, a second optimizer group for the
+// output layer's rate and a checkpoint after every batch.
 class Resume : public ::testing::TestWithParam<std::tuple<const char*, bool>> {
  protected:
   TrainOptions options(const fs::path& dir) const {
@@ -151,6 +153,7 @@ class Resume : public ::testing::TestWithParam<std::tuple<const char*, bool>> {
       o.weight_average = 0.9;
       o.eval_stride = 3;
       o.save_every_minutes = 1e-9;
+      o.output_lr_scale = 0.5;
     }
     return o;
   }
@@ -219,6 +222,42 @@ TEST(TrainMinutes, TheRunEndsWhenItsTrainingTimeIsUsed) {
   EXPECT_GT(out.state.history[0].p1, 0.0);
   EXPECT_TRUE(fs::exists(dir / "log.csv"));
   EXPECT_EQ(load_checkpoint((dir / "last.ckpt").string(), torch::Device(torch::kCPU)).options.train_minutes, 1e-12);
+}
+
+// Adam's first step moves each weight whose gradient is not zero by exactly the learning rate
+// (bias-corrected m / sqrt(v) = g / |g|): the output layer's weights by the scaled rate.
+TEST(OutputLearningRate, TheOutputLayerStepsByTheScaledRateTheOthersByTheRate) {
+  for (const std::string name : {"martinez", "hgcn"}) {
+    SCOPED_TRACE(name);
+    TrainOptions o = TrainOptions::recipe(name);
+    o.output_lr_scale = 0.1;
+    torch::manual_seed(1);
+    auto model = make_lifter(o.model);
+    model->train();
+    FusedAdam optimizer(parameter_groups(*model, o), torch::optim::AdamOptions(1.0));
+    ASSERT_EQ(optimizer.param_groups().size(), 2u);
+    set_learning_rate(optimizer, o, 1e-3);
+    std::map<std::string, torch::Tensor> before;
+    for (const auto& p : model->named_parameters()) before[p.key()] = p.value().detach().clone();
+    model->forward(torch::randn({8, 16, 2})).square().mean().backward();
+    optimizer.step();
+    const std::string output = model->output_layer_name() + ".";
+    int outputs = 0, others = 0;
+    for (const auto& p : model->named_parameters()) {
+      // A bias just before BatchNorm has a zero gradient (the batch mean takes it out), and
+      // Adam's eps (1e-8) shortens the step of a tiny one: those are left out.
+      if (p.value().grad().abs().max().item<double>() < 1e-4) continue;
+      const bool is_output = p.key().rfind(output, 0) == 0;
+      (is_output ? outputs : others) += 1;
+      const double moved = (p.value() - before[p.key()]).abs().max().item<double>();
+      EXPECT_NEAR(moved, is_output ? 1e-4 : 1e-3, 1e-6) << p.key();
+    }
+    EXPECT_GE(outputs, 2);  // the output layer's weight and bias
+    EXPECT_GE(others, 6);
+  }
+  TrainOptions originals = TrainOptions::recipe("hoif");
+  auto model = make_lifter(originals.model);
+  EXPECT_EQ(parameter_groups(*model, originals).size(), 1u);
 }
 
 TEST(WeightAverage, DecayWarmsUpThenHolds) {

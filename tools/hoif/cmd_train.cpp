@@ -40,6 +40,8 @@ void apply(const TrainFlags& f, TrainOptions& o, bool resuming) {
   set("--lr-gamma", o.lr_gamma, v.lr_gamma);
   set("--lr-schedule", o.lr_schedule, v.lr_schedule);
   set("--lr-min", o.lr_min, v.lr_min);
+  set("--output-lr-scale", o.output_lr_scale, v.output_lr_scale);
+  if (!(o.output_lr_scale > 0 && o.output_lr_scale <= 1)) fail("--output-lr-scale", "must be in (0, 1]");
   set("--loss", o.loss, v.loss);
   set("--train-minutes", o.train_minutes, v.train_minutes);
   if (!(o.train_minutes >= 0)) fail("--train-minutes", "must be at least 0");
@@ -148,6 +150,9 @@ void register_train(CLI::App& app) {
       ->check(CLI::IsMember({"staircase", "cosine"}))
       ->capture_default_str();
   cmd->add_option("--lr-min", o.lr_min, "Cosine schedule: the rate at the last step")->capture_default_str();
+  cmd->add_option("--output-lr-scale", o.output_lr_scale,
+                  "The output layer's learning rate as a fraction of the schedule's (1: the originals)")
+      ->capture_default_str();
   cmd->add_option("--train-minutes", o.train_minutes,
                   "Train this many minutes in all (over every session; evaluation excluded), then end the run "
                   "(or after --epochs if sooner); a cosine schedule then spans this time instead of the steps");

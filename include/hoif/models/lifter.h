@@ -31,6 +31,9 @@ class PoseLifter : public torch::nn::Module {
   virtual torch::Tensor forward(const torch::Tensor& poses_2d) = 0;
   // The linear model predicts J - 1 joints and pads the root with zeros; its loss leaves the root out.
   virtual bool predicts_root() const { return true; }
+  // The registered name of the layer that outputs the 3D joints (its parameters' name prefix);
+  // the four graph networks keep the originals' name.
+  virtual std::string output_layer_name() const { return "gconv_output"; }
   const ModelConfig& config() const { return config_; }
   // Parameters that receive a gradient (all that hoif builds).
   int64_t parameter_count() const;

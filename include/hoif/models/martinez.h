@@ -29,6 +29,7 @@ class MartinezModel : public PoseLifter {
   explicit MartinezModel(const ModelConfig& config);
   torch::Tensor forward(const torch::Tensor& poses_2d) override;
   bool predicts_root() const override { return false; }
+  std::string output_layer_name() const override { return "w2"; }
   double forward_flops_per_pose() const override;
   std::vector<torch::Tensor> folded_layers() override;
 

@@ -8,7 +8,8 @@
 // All: Adam, gradient-norm clipping at 1, MSE in metres, reshuffled every epoch.
 // Beyond the originals (off by default): a cosine schedule over the run's steps or over a
 // fixed training time, flip augmentation, flip test-time averaging in the per-epoch evaluation,
-// a strided per-epoch test, an exponential moving average of the weights, the MPJPE loss.
+// a strided per-epoch test, an exponential moving average of the weights, the MPJPE loss, a
+// lower learning rate for the output layer.
 #include <cstdint>
 #include <string>
 
@@ -28,6 +29,10 @@ struct TrainOptions {
   double lr_gamma = 0.0;
   std::string lr_schedule = "staircase";  // staircase (the originals) | cosine (lr -> lr_min over all steps)
   double lr_min = 0.0;        // cosine: the rate at the last step
+  // The output layer's learning rate as a fraction of the others' (1: one rate, the originals).
+  // Adam moves every weight by about the rate per step, so an output layer that reads many wide
+  // channels moves the prediction by far more per step than a hidden one behind BatchNorm.
+  double output_lr_scale = 1.0;
   bool flip_augment = false;  // mirror each training pose with probability 1/2
   bool flip_test = false;     // per-epoch evaluation averages each pose with its mirror image
   int eval_stride = 1;        // per-epoch evaluation on every N-th test pose

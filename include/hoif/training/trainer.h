@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include <torch/optim/optimizer.h>
 #include <torch/types.h>
 
 #include "hoif/data/dataset.h"
@@ -40,6 +41,12 @@ TrainOutcome train_model(TrainRun& run);
 // (count, 1, 1) bool tensor: a hash of (seed, epoch, position), so a resumed run mirrors exactly
 // the poses it would have, each with probability 1/2.
 torch::Tensor flip_augment_mask(uint64_t seed, int epoch, int64_t first, int64_t count);
+
+// The optimizer's parameter groups: one (the originals), or with options.output_lr_scale != 1
+// two, the output layer's second.
+std::vector<torch::optim::OptimizerParamGroup> parameter_groups(PoseLifter& model, const TrainOptions& options);
+// Sets the groups' learning rate to `lr`, the output layer's to lr * options.output_lr_scale.
+void set_learning_rate(torch::optim::Optimizer& optimizer, const TrainOptions& options, double lr);
 
 // The batch order of an epoch: a permutation that depends only on (seed, epoch).
 std::vector<int64_t> epoch_permutation(uint64_t seed, int epoch, int64_t size);
