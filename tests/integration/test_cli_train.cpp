@@ -120,6 +120,16 @@ TEST(CliTrain, TrainResumeEvaluateInfo) {
   EXPECT_EQ(j.at("per_action").at("Walking").at("poses").get<int>(), 16);
   EXPECT_DOUBLE_EQ(j.at("p1").get<double>(), j.at("per_action").at("Walking").at("p1").get<double>());
   expect_one_line_error(run("evaluate " + (ck / "last.ckpt").string() + " --keypoints sh_pt_mpii"), "conflicts with the checkpoint");
+  // The training subjects instead: the miniature archive's 32 training poses (S1, two takes).
+  const fs::path train_json = mini().dir / "eval_train.json";
+  const CliRun et = run("evaluate " + (ck / "last.ckpt").string() + " --training-subjects --json " + train_json.string());
+  ASSERT_EQ(et.exit_code, 0) << et.err;
+  EXPECT_NE(et.out.find("training subjects S1 S5 S6 S7 S8"), std::string::npos) << et.out;
+  EXPECT_NE(et.out.find("evaluated 32 poses from 2 takes"), std::string::npos) << et.out;
+  std::ifstream train_in(train_json);
+  const auto jt = nlohmann::json::parse(train_in);
+  EXPECT_EQ(jt.at("poses").get<int>(), 32);
+  EXPECT_EQ(jt.at("subjects").get<std::string>(), "training subjects S1 S5 S6 S7 S8");
 
   if (std::system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") == 0) {
     // Recompute P1 from the exported predictions with numpy: it must equal the JSON's.
