@@ -130,6 +130,8 @@ TEST(CliTrain, TrainResumeEvaluateInfo) {
   const auto jt = nlohmann::json::parse(train_in);
   EXPECT_EQ(jt.at("poses").get<int>(), 32);
   EXPECT_EQ(jt.at("subjects").get<std::string>(), "training subjects S1 S5 S6 S7 S8");
+  expect_one_line_error(run("evaluate " + (ck / "last.ckpt").string() + " --training-subjects --actions Sitting"),
+                        "holds no poses of the training subjects");
 
   if (std::system("/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1") == 0) {
     // Recompute P1 from the exported predictions with numpy: it must equal the JSON's.

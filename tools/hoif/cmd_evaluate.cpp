@@ -86,6 +86,7 @@ void run(const EvaluateFlags& f) {
   const PoseSet& evaluated = f.training_subjects ? sets.train : sets.test;
   const std::string subjects = f.training_subjects ? "training subjects S1 S5 S6 S7 S8" : "test subjects S9 S11";
   auto is_evaluated = [&](const std::string& subject) { return is_test_subject(subject) != f.training_subjects; };
+  if (evaluated.size() == 0) fail(data_path, "holds no poses of the " + subjects + " for these options");
   if (sets.test.num_joints != c.options.model.joints)
     fail(f.checkpoint, fmt::format("model takes {} joints, the data gives {}", c.options.model.joints, sets.test.num_joints));
 
@@ -108,8 +109,8 @@ void run(const EvaluateFlags& f) {
   fmt::print("evaluated {} poses from {} takes x 4 cameras{}; absent:{}\n", report.poses, takes.size(),
              f.training_subjects ? "" : "; S11 'Directions' excluded by the protocol", absent.empty() ? " none" : absent);
   fmt::print("{}", format_report(report));
-  fmt::print("all evaluated poses pooled (what the originals log per epoch on the test set): P1 {:.2f} mm, P2 {:.2f} mm\n", report.p1_pooled,
-             report.p2_pooled);
+  fmt::print("all evaluated poses pooled (what the originals log per epoch on the test set): P1 {:.2f} mm, P2 {:.2f} mm\n",
+             report.p1_pooled, report.p2_pooled);
   if (!f.json.empty()) {
     // The report plus what was evaluated, so a results table can be built from the file alone.
     nlohmann::ordered_json j;
