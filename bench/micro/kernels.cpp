@@ -93,18 +93,25 @@ void BM_InferenceGemm_Bf16(benchmark::State& state) {
 }
 BENCHMARK(BM_InferenceGemm_Bf16)->Apply(gemm_shapes);
 
-// The training products of the fused layers, LibTorch (OpenBLAS) against gemm.h (oneDNN's
-// sgemm): SemGCN's (16 joints x 64 poses, 128) x (128, 2 x 128) forward and its weight gradient
-// (128, 1024) x (1024, 256) from a transposed view, and HOIF-Net's per-order (16 x 64, 256) x (256, 64).
+// The training products, LibTorch (OpenBLAS) against gemm.h (oneDNN's sgemm): SemGCN's
+// (16 joints x 64 poses, 128) x (128, 2 x 128) forward and its weight gradient (128, 1024) x
+// (1024, 256) from a transposed view, HOIF-Net's per-order (16 x 64, 256) x (256, 64), and the
+// linear model's hidden layer at batch 64 and 256: forward x Wᵀ, input gradient g W, weight
+// gradient gᵀ x. Args: M, K, N, then 1 if a is a transposed view, 2 if b is.
 void training_shapes(benchmark::internal::Benchmark* b) {
   b->Args({1024, 128, 256, 0})->Args({128, 1024, 256, 1})->Args({1024, 256, 64, 0});
+  for (int64_t batch : {64, 256}) b->Args({batch, 1024, 1024, 2})->Args({batch, 1024, 1024, 0})->Args({1024, batch, 1024, 1});
+}
+
+torch::Tensor operand(int64_t rows, int64_t cols, bool transposed) {
+  return transposed ? torch::randn({cols, rows}).t() : torch::randn({rows, cols});
 }
 
 struct GemmOperands {
   torch::Tensor a, b, c;
   explicit GemmOperands(const benchmark::State& state)
-      : a(state.range(3) ? torch::randn({state.range(1), state.range(0)}).t() : torch::randn({state.range(0), state.range(1)})),
-        b(torch::randn({state.range(1), state.range(2)})),
+      : a(operand(state.range(0), state.range(1), state.range(3) & 1)),
+        b(operand(state.range(1), state.range(2), state.range(3) & 2)),
         c(torch::empty({state.range(0), state.range(2)})) {}
 };
 

@@ -1,6 +1,7 @@
 #include "hoif/models/gemm.h"
 
 #include <oneapi/dnnl/dnnl.h>
+#include <torch/autograd.h>
 #include <torch/torch.h>
 
 #include <optional>
@@ -29,6 +30,33 @@ constexpr int64_t kMinOneDnnWork = int64_t{1} << 20;
 
 bool plain_cpu_float(const torch::Tensor& t) { return t.device().is_cpu() && t.scalar_type() == torch::kFloat && t.dim() == 2; }
 
+// lhs rhs written into an (M, N) tensor laid out like `like`: row-major, or column-major (a
+// transposed view), which is computed as the row-major rhsᵀ lhsᵀ.
+torch::Tensor product_in_layout_of(const torch::Tensor& like, const torch::Tensor& lhs, const torch::Tensor& rhs) {
+  if (like.dim() == 2 && like.stride(0) == 1 && like.size(0) > 1) {
+    torch::Tensor transposed = torch::empty({like.size(1), like.size(0)}, lhs.options());
+    gemm(rhs.t(), lhs.t(), transposed);
+    return transposed.t();
+  }
+  return matrix_product(lhs, rhs);
+}
+
+struct TrackedProduct : torch::autograd::Function<TrackedProduct> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& a, const torch::Tensor& b) {
+    ctx->save_for_backward({a, b});
+    return matrix_product(a, b);
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const torch::Tensor &a = saved[0], &b = saved[1];
+    const torch::Tensor g = grads[0].contiguous();
+    return {ctx->needs_input_grad(0) ? product_in_layout_of(a, g, b.t()) : torch::Tensor(),
+            ctx->needs_input_grad(1) ? product_in_layout_of(b, a.t(), g) : torch::Tensor()};
+  }
+};
+
 }  // namespace
 
 void gemm(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& c, float alpha, float beta) {
@@ -53,6 +81,10 @@ torch::Tensor matrix_product(const torch::Tensor& a, const torch::Tensor& b, flo
   torch::Tensor c = torch::empty({a.size(0), b.size(1)}, a.options());
   gemm(a, b, c, alpha, 0.0f);
   return c;
+}
+
+torch::Tensor tracked_product(const torch::Tensor& a, const torch::Tensor& b) {
+  return TrackedProduct::apply(a, b);
 }
 
 }  // namespace hoif

@@ -25,7 +25,7 @@ bool Bf16Inference::active() { return bf16_inference; }
 
 torch::Tensor channel_mm(const torch::Tensor& x, const torch::Tensor& w) {
   const bool recorded = torch::GradMode::is_enabled() && (x.requires_grad() || w.requires_grad());
-  if (recorded) return torch::mm(x, w);  // autograd's product
+  if (recorded) return tracked_product(x, w);
   if (!bf16_inference || torch::GradMode::is_enabled() || x.size(0) < kMinBf16Rows ||
       std::min(w.size(0), w.size(1)) < kMinBf16Width || !x.device().is_cpu())
     return matrix_product(x, w);

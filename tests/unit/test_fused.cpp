@@ -147,6 +147,30 @@ TEST(Gemm, MatchesTorchMmForEveryLayoutItTakes) {
   EXPECT_LT(max_diff(strided_out, torch::mm(a, b)), 1e-4);
 }
 
+TEST(TrackedProduct, GradientsMatchTorchMmAndKeepTheWeightsLayout) {
+  torch::manual_seed(10);
+  const int64_t batch = 70, in = 150, out = 120;  // above gemm.h's threshold for oneDNN
+  const torch::Tensor x = torch::randn({batch, in}, torch::requires_grad());
+  const torch::Tensor weight = torch::randn({out, in}, torch::requires_grad());  // nn::Linear's layout
+  const torch::Tensor g = torch::randn({batch, out});
+  const torch::Tensor reference = torch::mm(x, weight.t());
+  const auto reference_grads = torch::autograd::grad({reference}, {x, weight}, {g});
+
+  const torch::Tensor y = tracked_product(x, weight.t());
+  EXPECT_LT(max_diff(y, reference), 1e-4);
+  y.backward(g);
+  EXPECT_LT(max_diff(x.grad(), reference_grads[0]), 1e-4);
+  EXPECT_LT(max_diff(weight.grad(), reference_grads[1]), 1e-4);
+  EXPECT_TRUE(weight.grad().is_contiguous()) << "the transposed view's gradient came back transposed";
+
+  // An operand that needs no gradient gets none; a row-major right operand gets a row-major one.
+  const torch::Tensor w = torch::randn({in, out}, torch::requires_grad());
+  const torch::Tensor poses = torch::randn({batch, in});
+  const auto grads = torch::autograd::grad({tracked_product(poses, w)}, {w}, {g});
+  EXPECT_LT(max_diff(grads[0], torch::mm(poses.t(), g)), 1e-4);
+  EXPECT_TRUE(grads[0].is_contiguous());
+}
+
 TEST(FusedAdam, StepsLikeTorchAdamAndClipsLikeClipGradNorm) {
   torch::manual_seed(4);
   // Three copies of the same parameters: torch's clipping and Adam, torch's clipping and our step,

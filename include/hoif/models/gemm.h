@@ -17,4 +17,9 @@ void gemm(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& c
 // alpha a b as a new tensor.
 torch::Tensor matrix_product(const torch::Tensor& a, const torch::Tensor& b, float alpha = 1.0f);
 
+// a b through autograd, with the forward product and both gradient products in gemm(). Each
+// gradient is returned in its operand's layout (a transposed view of a weight gets the transpose
+// of a contiguous gradient), so that the parameter's gradient needs no copy.
+torch::Tensor tracked_product(const torch::Tensor& a, const torch::Tensor& b);
+
 }  // namespace hoif

@@ -21,8 +21,8 @@ class Bf16Inference {
   bool previous_;
 };
 
-// x (M, K) times w (K, N): through autograd when it records either operand; otherwise in fp32
-// (gemm.h), or with bf16 operands inside a Bf16Inference scope
+// x (M, K) times w (K, N): through autograd when it records either operand (tracked_product in
+// gemm.h); otherwise in fp32 (gemm.h), or with bf16 operands inside a Bf16Inference scope
 // when autograd is off, M is large enough for the conversions to pay (single poses stay fp32)
 // and both of w's sides are wide (input and output layers stay fp32).
 torch::Tensor channel_mm(const torch::Tensor& x, const torch::Tensor& w);
