@@ -33,7 +33,8 @@ bool plain_cpu_float(const torch::Tensor& t) { return t.device().is_cpu() && t.s
 // lhs rhs written into an (M, N) tensor laid out like `like`: row-major, or column-major (a
 // transposed view), which is computed as the row-major rhsᵀ lhsᵀ.
 torch::Tensor product_in_layout_of(const torch::Tensor& like, const torch::Tensor& lhs, const torch::Tensor& rhs) {
-  if (like.dim() == 2 && like.stride(0) == 1 && like.size(0) > 1) {
+  const auto layout = row_major_layout(like);
+  if (layout && layout->trans == 'T') {
     torch::Tensor transposed = torch::empty({like.size(1), like.size(0)}, lhs.options());
     gemm(rhs.t(), lhs.t(), transposed);
     return transposed.t();
