@@ -97,6 +97,11 @@ def main():
     torch.set_num_threads(a.threads)
     models = MODELS if a.models == 'all' else a.models.split(',')
     checkouts = {'semgcn': a.semgcn, 'hgcn': a.hgcn, 'hoif': a.hoif}
+    for m in models:  # every original built once first: a broken checkout stops the run in seconds
+        try:
+            originals.build(m, checkouts, blocks=2 if m == 'martinez' else 4)
+        except (ImportError, OSError, KeyError) as e:
+            sys.exit('bench_original.py: cannot build the original %s from its checkout: %s' % (m, e))
 
     def run_hoif(m):
         with tempfile.NamedTemporaryFile(suffix='.json') as f:

@@ -69,6 +69,15 @@ void gemm(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& c
   const auto la = row_major_layout(a), lb = row_major_layout(b), lc = row_major_layout(c);
   if (plain_cpu_float(a) && plain_cpu_float(b) && plain_cpu_float(c) && la && lb && lc && lc->trans == 'N' &&
       M * N * K >= kMinOneDnnWork) {
+    // oneDNN's sgemm with a transposed b ran 2-3x slower than on row-major operands when b is the
+    // large operand (the linear model's x Wᵀ at batch 64: 1.4 against 0.54 ms, docs/PERFORMANCE.md
+    // item 17), so then cᵀ = b' aᵀ is computed instead, from a copy of the smaller a.
+    if (la->trans == 'N' && lb->trans == 'T' && M * (K + N) < K * N) {
+      torch::Tensor c_t = beta == 0.0f ? torch::empty({N, M}, c.options()) : c.t().contiguous();
+      gemm(b.t(), a.t().contiguous(), c_t, alpha, beta);
+      c.copy_(c_t.t());
+      return;
+    }
     const dnnl_status_t status = dnnl_sgemm(la->trans, lb->trans, M, N, K, alpha, a.data_ptr<float>(), la->ld,
                                             b.data_ptr<float>(), lb->ld, beta, c.data_ptr<float>(), lc->ld);
     TORCH_CHECK(status == dnnl_success, "gemm: oneDNN sgemm failed with status ", static_cast<int>(status));

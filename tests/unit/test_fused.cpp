@@ -115,9 +115,9 @@ TEST(GroupWeightedSum, MatchesTheBatchedProductForwardAndBackward) {
   EXPECT_EQ(grads[1].narrow(2, 0, C).abs().max().item<float>(), 0.0f);  // the other half of the view
 }
 
-TEST(Gemm, MatchesTorchMmForEveryLayoutItTakes) {
-  torch::manual_seed(9);
-  const int64_t M = 130, K = 97, N = 90;  // above gemm.h's threshold for oneDNN
+namespace {
+
+void expect_gemm_matches_torch_mm_for_every_layout(int64_t M, int64_t K, int64_t N) {
   const torch::Tensor a = torch::randn({M, K}), b = torch::randn({K, N}), c0 = torch::randn({M, N});
   const torch::Tensor reference = 0.5 * torch::mm(a, b) + 2.0 * c0;
   // Row-major operands, transposed views of row-major storage, and rows with a gap between them.
@@ -129,13 +129,25 @@ TEST(Gemm, MatchesTorchMmForEveryLayoutItTakes) {
       torch::Tensor wide = torch::full({M, N + 4}, 7.0f);
       torch::Tensor c = wide.narrow(1, 4, N).copy_(c0);
       gemm(as[i], bs[j], c, 0.5f, 2.0f);
-      EXPECT_LT(max_diff(c, reference), 1e-4) << "layouts " << i << ", " << j;
+      EXPECT_LT(max_diff(c, reference), 1e-4) << M << "x" << K << "x" << N << ", layouts " << i << ", " << j;
       EXPECT_EQ(wide.narrow(1, 0, 4).ne(7.0f).sum().item<int64_t>(), 0) << "wrote outside its columns";
     }
   // beta = 0 does not read the output, NaN included.
   const torch::Tensor c = torch::full({M, N}, std::nanf(""));
-  gemm(a, b, c);
-  EXPECT_LT(max_diff(c, torch::mm(a, b)), 1e-4);
+  gemm(a, b.t().contiguous().t(), c);
+  EXPECT_LT(max_diff(c, torch::mm(a, b)), 1e-4) << M << "x" << K << "x" << N;
+}
+
+}  // namespace
+
+TEST(Gemm, MatchesTorchMmForEveryLayoutItTakes) {
+  torch::manual_seed(9);
+  // Both above gemm.h's threshold for oneDNN; in the second, a few rows against a large b, a
+  // transposed b is taken through cᵀ = b' aᵀ.
+  expect_gemm_matches_torch_mm_for_every_layout(130, 97, 90);
+  expect_gemm_matches_torch_mm_for_every_layout(40, 200, 180);
+  const int64_t M = 130, K = 97, N = 90;
+  const torch::Tensor a = torch::randn({M, K}), b = torch::randn({K, N});
   EXPECT_LT(max_diff(matrix_product(a.t().contiguous().t(), b, -3.0f), -3.0 * torch::mm(a, b)), 1e-4);
   // What oneDNN does not take goes to LibTorch: doubles, an output with non-contiguous rows, a
   // small product.
