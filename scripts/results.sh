@@ -54,9 +54,6 @@ declare -A rows=(
   # budget-3h-batch64's cosine over 45 minutes instead of 180: hoif_gt_batch64's test error was
   # lowest after 28 minutes, at nearly the peak rate (a length chosen after seeing the test curve).
   [hoif_gt_short64]="--model hoif --keypoints gt $short_batch64 --lr 1e-3"
-  # The same 45-minute schedule for SemGCN with non-local blocks (its length taken from
-  # HOIF-Net's curve; the 3-hour run at batch 256 had its lowest test error after epoch 5 of 11).
-  [semgcn-nonlocal_gt_short64]="--model semgcn-nonlocal --keypoints gt $short_batch64 --lr 1e-3"
   # The original recipes, unchanged, under a budget of about 45 minutes each: every 5th frame,
   # as many epochs as fit (the published schedules take about two days per model here).
   [martinez_gt_original]="--model martinez --keypoints gt --downsample 5 --epochs 27"
