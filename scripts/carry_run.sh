@@ -7,12 +7,19 @@
 # Usage: scripts/carry_run.sh ROW...
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Resume states above this size stay on the machine: the linear model's checkpoint with Adam's
+# moments and the weight average is 69 MB, which a git repository should not keep once per session.
+max_carried_bytes=$((32 * 1024 * 1024))
 for row in "$@"; do
   dir="runs/results/$row"
   [[ -f $dir/last.ckpt ]] || { echo "$dir/last.ckpt: no run to carry" >&2; exit 2; }
   # A finished run still needs carrying until scripts/results.sh has evaluated it.
   if [[ -f results/rows/$row.json && -f results/logs/$row.log ]]; then
     echo "$row: evaluated, nothing to carry (scripts/results.sh kept its results)" >&2
+    continue
+  fi
+  if (($(stat -c %s "$dir/last.ckpt") > max_carried_bytes)); then
+    echo "$row: $dir/last.ckpt is $(du -h "$dir/last.ckpt" | cut -f1), not carried: it resumes on this machine only" >&2
     continue
   fi
   mkdir -p "results/in_progress/$row"
