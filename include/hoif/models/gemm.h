@@ -10,7 +10,8 @@ namespace hoif {
 
 // c = alpha a b + beta c, written into c. a (M, K), b (K, N), c (M, N) are 2-D float tensors
 // whose rows or columns are contiguous, so transposed views and column ranges are taken as
-// they are; with beta = 0, c's old values (NaN included) are not read.
+// they are (except a transposed b larger than a and c together, computed as cᵀ = b' aᵀ from a
+// copy of a, which oneDNN runs faster); with beta = 0, c's old values (NaN included) are not read.
 void gemm(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& c, float alpha = 1.0f,
           float beta = 0.0f);
 
