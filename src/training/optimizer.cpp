@@ -23,20 +23,21 @@ std::vector<torch::Tensor> parameters_of(const std::vector<torch::optim::Optimiz
   return all;
 }
 
-// One pass of Adam over [begin, end) of gradients scaled by gradient_scale: the moments, then the step.
+// One pass of Adam over [begin, end) of gradients scaled by gradient_scale: the moments, then the
+// step, applied to the weights shrunk by `shrink` (decoupled weight decay; 1 leaves them exact).
 [[gnu::target_clones("avx2", "default")]] void adam_range(float* __restrict p, float* __restrict m,
                                                            float* __restrict v, const float* __restrict grad,
                                                            int64_t begin, int64_t end, float beta1, float beta2,
                                                            float one_minus_beta1, float one_minus_beta2,
                                                            float gradient_scale, float decay, float inv_sqrt_bc2,
-                                                           float eps, float step_size) {
+                                                           float eps, float step_size, float shrink) {
   for (int64_t i = begin; i < end; ++i) {
     const float g = grad[i] * gradient_scale + decay * p[i];
     const float mi = m[i] * beta1 + one_minus_beta1 * g;
     const float vi = v[i] * beta2 + one_minus_beta2 * g * g;
     m[i] = mi;
     v[i] = vi;
-    p[i] -= step_size * mi / (std::sqrt(vi) * inv_sqrt_bc2 + eps);
+    p[i] = p[i] * shrink - step_size * mi / (std::sqrt(vi) * inv_sqrt_bc2 + eps);
   }
 }
 
@@ -65,6 +66,12 @@ void FusedAdam::drop_gradients() {
       if (p.grad().defined()) p.mutable_grad().reset();
 }
 
+void FusedAdam::set_decoupled_weight_decay(double decay, const std::vector<torch::Tensor>& parameters) {
+  decoupled_decay_ = decay;
+  decayed_.clear();
+  for (const auto& p : parameters) decayed_.insert(p.unsafeGetTensorImpl());
+}
+
 void FusedAdam::update(double gradient_scale) {
   torch::NoGradGuard no_grad;
   for (auto& group : param_groups_) {
@@ -89,6 +96,7 @@ void FusedAdam::update(double gradient_scale) {
       const double bc2 = 1 - std::pow(beta2, static_cast<double>(s.step()));
       const double step_size = o.lr() / bc1, inv_sqrt_bc2 = 1.0 / std::sqrt(bc2), eps = o.eps(),
                    decay = o.weight_decay();
+      const double shrink = decayed_.count(p.unsafeGetTensorImpl()) ? 1 - o.lr() * decoupled_decay_ : 1.0;
       torch::Tensor grad = p.grad(), m = s.exp_avg(), v = s.exp_avg_sq();
       if (!(fusable(p) && fusable(grad) && fusable(m) && fusable(v))) {
         // Any other device or layout: torch::optim::Adam's sequence of operations.
@@ -96,6 +104,7 @@ void FusedAdam::update(double gradient_scale) {
         if (decay != 0) grad = grad.add(p, decay);
         m.mul_(beta1).add_(grad, 1 - beta1);
         v.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
+        if (shrink != 1.0) p.mul_(shrink);
         p.addcdiv_(m, (v.sqrt() * inv_sqrt_bc2).add_(eps), -step_size);
         continue;
       }
@@ -104,9 +113,10 @@ void FusedAdam::update(double gradient_scale) {
       const auto b1 = static_cast<float>(beta1), b2 = static_cast<float>(beta2), c1 = static_cast<float>(1 - beta1),
                  c2 = static_cast<float>(1 - beta2), wd = static_cast<float>(decay),
                  rs = static_cast<float>(inv_sqrt_bc2), ep = static_cast<float>(eps),
-                 lr = static_cast<float>(step_size), gs = static_cast<float>(gradient_scale);
+                 lr = static_cast<float>(step_size), gs = static_cast<float>(gradient_scale),
+                 sh = static_cast<float>(shrink);
       at::parallel_for(0, p.numel(), kGrain, [=](int64_t begin, int64_t end) {
-        adam_range(pp, mp, vp, gp, begin, end, b1, b2, c1, c2, gs, wd, rs, ep, lr);
+        adam_range(pp, mp, vp, gp, begin, end, b1, b2, c1, c2, gs, wd, rs, ep, lr, sh);
       });
       // Written through raw pointers: tell whoever caches derived tensors that p changed.
       for (auto* t : {&p, &m, &v}) t->unsafeGetTensorImpl()->bump_version();

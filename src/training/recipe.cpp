@@ -45,6 +45,7 @@ std::string TrainOptions::to_json() const {
   j["lr_schedule"] = lr_schedule;
   j["lr_min"] = lr_min;
   j["output_lr_scale"] = output_lr_scale;
+  j["weight_decay"] = weight_decay;
   j["flip_augment"] = flip_augment;
   j["flip_test"] = flip_test;
   j["eval_stride"] = eval_stride;
@@ -79,6 +80,7 @@ TrainOptions TrainOptions::from_json(const std::string& text, const std::string&
     o.lr_schedule = j.value("lr_schedule", std::string("staircase"));
     o.lr_min = j.value("lr_min", 0.0);
     o.output_lr_scale = j.value("output_lr_scale", 1.0);
+    o.weight_decay = j.value("weight_decay", 0.0);
     o.flip_augment = j.value("flip_augment", false);
     o.flip_test = j.value("flip_test", false);
     o.eval_stride = j.value("eval_stride", 1);

@@ -39,6 +39,16 @@ std::vector<torch::optim::OptimizerParamGroup> parameter_groups(PoseLifter& mode
   return {torch::optim::OptimizerParamGroup(hidden), torch::optim::OptimizerParamGroup(output)};
 }
 
+std::vector<torch::Tensor> decayed_parameters(PoseLifter& model) {
+  std::vector<torch::Tensor> out;
+  for (const auto& p : model.named_parameters()) {
+    const std::string& key = p.key();
+    const std::string name = key.substr(key.rfind('.') == std::string::npos ? 0 : key.rfind('.') + 1);
+    if ((name == "W" || name == "weight") && p.value().dim() >= 2) out.push_back(p.value());
+  }
+  return out;
+}
+
 void set_learning_rate(torch::optim::Optimizer& optimizer, const TrainOptions& options, double lr) {
   auto& groups = optimizer.param_groups();
   for (size_t g = 0; g < groups.size(); ++g)
@@ -139,6 +149,7 @@ TrainOutcome train_model(TrainRun& run) {
     state.baseline_p1 = test.size() ? mean_pose_baseline_p1(train, test) : 0.0;
   }
   FusedAdam optimizer(parameter_groups(*model, o), torch::optim::AdamOptions(o.lr));
+  if (o.weight_decay > 0) optimizer.set_decoupled_weight_decay(o.weight_decay, decayed_parameters(*model));
   if (run.resume) {
     restore_optimizer(*run.resume, optimizer);
     restore_rng(*run.resume);

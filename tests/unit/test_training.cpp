@@ -140,7 +140,7 @@ std::vector<torch::Tensor> parameters_of(const std::string& checkpoint) {
 
 // (model, budgeted): budgeted adds the cosine schedule, flip augmentation, flip test-time
 // averaging, a weight average, a strided per-epoch test, a second optimizer group for the
-// output layer's rate and a checkpoint after every batch.
+// output layer's rate, decoupled weight decay and a checkpoint after every batch.
 class Resume : public ::testing::TestWithParam<std::tuple<const char*, bool>> {
  protected:
   TrainOptions options(const fs::path& dir) const {
@@ -154,6 +154,7 @@ class Resume : public ::testing::TestWithParam<std::tuple<const char*, bool>> {
       o.eval_stride = 3;
       o.save_every_minutes = 1e-9;
       o.output_lr_scale = 0.5;
+      o.weight_decay = 0.01;
     }
     return o;
   }
@@ -258,6 +259,22 @@ TEST(OutputLearningRate, TheOutputLayerStepsByTheScaledRateTheOthersByTheRate) {
   TrainOptions originals = TrainOptions::recipe("hoif");
   auto model = make_lifter(originals.model);
   EXPECT_EQ(parameter_groups(*model, originals).size(), 1u);
+}
+
+// The linear model's weight matrices: its input layer (1024 x 32), two stages of two
+// 1024 x 1024 layers and its output layer (45 x 1024: the 15 joints besides the root, whose
+// prediction is zero); none of its biases or BatchNorm scales.
+TEST(WeightDecay, DecaysTheWeightMatricesOnly) {
+  auto martinez = make_lifter(TrainOptions::recipe("martinez").model);
+  const auto decayed = decayed_parameters(*martinez);
+  ASSERT_EQ(decayed.size(), 6u);
+  int64_t elements = 0;
+  for (const auto& p : decayed) elements += p.numel();
+  EXPECT_EQ(elements, 1024 * 32 + 4 * 1024 * 1024 + 45 * 1024);
+  // SemGCN: the input layer, two per residual block (four blocks) and the output layer; its
+  // softmax-normalised edge weights e (also two-dimensional) are left alone.
+  auto semgcn = make_lifter(TrainOptions::recipe("semgcn").model);
+  EXPECT_EQ(decayed_parameters(*semgcn).size(), 10u);
 }
 
 TEST(WeightAverage, DecayWarmsUpThenHolds) {

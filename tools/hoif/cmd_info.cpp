@@ -24,8 +24,11 @@ void register_info(CLI::App& app) {
                                      ? fmt::format("lr {} cosine to {}{}", o.lr, o.lr_min,
                                                    o.train_minutes > 0 ? fmt::format(" over {} min", o.train_minutes) : "")
                                      : fmt::format("lr {} x{} every {} steps", o.lr, o.lr_gamma, o.lr_decay);
-    fmt::print("recipe      {}{} epochs, batch {}, {}, {} loss, clip {}{}{}, seed {}\n", o.train_minutes > 0 ? "at most " : "",
-               o.epochs, o.batch_size, schedule, o.loss, o.max_norm ? "1" : "off", o.flip_augment ? ", flip augmentation" : "",
+    fmt::print("recipe      {}{} epochs, batch {}, {}{}, {} loss, clip {}{}{}{}, seed {}\n", o.train_minutes > 0 ? "at most " : "",
+               o.epochs, o.batch_size, schedule,
+               o.output_lr_scale != 1 ? fmt::format(" (output layer x{})", o.output_lr_scale) : "", o.loss,
+               o.max_norm ? "1" : "off", o.weight_decay > 0 ? fmt::format(", weight decay {}", o.weight_decay) : "",
+               o.flip_augment ? ", flip augmentation" : "",
                o.weight_average > 0 ? fmt::format(", weight average (decay {})", o.weight_average) : "", o.seed);
     if (o.flip_test || o.eval_stride > 1)
       fmt::print("per epoch   test on every {} pose(s){}\n", o.eval_stride, o.flip_test ? ", flip test-time averaging" : "");

@@ -42,6 +42,8 @@ void apply(const TrainFlags& f, TrainOptions& o, bool resuming) {
   set("--lr-min", o.lr_min, v.lr_min);
   set("--output-lr-scale", o.output_lr_scale, v.output_lr_scale);
   if (!(o.output_lr_scale > 0 && o.output_lr_scale <= 1)) fail("--output-lr-scale", "must be in (0, 1]");
+  set("--weight-decay", o.weight_decay, v.weight_decay);
+  if (!(o.weight_decay >= 0 && o.weight_decay * o.lr < 1)) fail("--weight-decay", "must be at least 0 and below 1 / lr");
   set("--loss", o.loss, v.loss);
   set("--train-minutes", o.train_minutes, v.train_minutes);
   if (!(o.train_minutes >= 0)) fail("--train-minutes", "must be at least 0");
@@ -152,6 +154,10 @@ void register_train(CLI::App& app) {
   cmd->add_option("--lr-min", o.lr_min, "Cosine schedule: the rate at the last step")->capture_default_str();
   cmd->add_option("--output-lr-scale", o.output_lr_scale,
                   "The output layer's learning rate as a fraction of the schedule's (1: the originals)")
+      ->capture_default_str();
+  cmd->add_option("--weight-decay", o.weight_decay,
+                  "Decoupled weight decay (AdamW) of the weight matrices: each step shrinks them by 1 - lr * this "
+                  "(0: off, the originals)")
       ->capture_default_str();
   cmd->add_option("--train-minutes", o.train_minutes,
                   "Train this many minutes in all (over every session; evaluation excluded), then end the run "

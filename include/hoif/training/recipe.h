@@ -9,7 +9,7 @@
 // Beyond the originals (off by default): a cosine schedule over the run's steps or over a
 // fixed training time, flip augmentation, flip test-time averaging in the per-epoch evaluation,
 // a strided per-epoch test, an exponential moving average of the weights, the MPJPE loss, a
-// lower learning rate for the output layer.
+// lower learning rate for the output layer, decoupled weight decay.
 #include <cstdint>
 #include <string>
 
@@ -33,6 +33,9 @@ struct TrainOptions {
   // Adam moves every weight by about the rate per step, so an output layer that reads many wide
   // channels moves the prediction by far more per step than a hidden one behind BatchNorm.
   double output_lr_scale = 1.0;
+  // Decoupled weight decay of the weight matrices (0: none, the originals): each step shrinks
+  // them by the factor 1 - lr * weight_decay (training/optimizer.h).
+  double weight_decay = 0.0;
   bool flip_augment = false;  // mirror each training pose with probability 1/2
   bool flip_test = false;     // per-epoch evaluation averages each pose with its mirror image
   int eval_stride = 1;        // per-epoch evaluation on every N-th test pose
