@@ -42,8 +42,7 @@ std::vector<torch::optim::OptimizerParamGroup> parameter_groups(PoseLifter& mode
 std::vector<torch::Tensor> decayed_parameters(PoseLifter& model) {
   std::vector<torch::Tensor> out;
   for (const auto& p : model.named_parameters()) {
-    const std::string& key = p.key();
-    const std::string name = key.substr(key.rfind('.') == std::string::npos ? 0 : key.rfind('.') + 1);
+    const std::string name = p.key().substr(p.key().rfind('.') + 1);  // npos + 1 == 0: the whole key
     if ((name == "W" || name == "weight") && p.value().dim() >= 2) out.push_back(p.value());
   }
   return out;
