@@ -617,7 +617,7 @@ Tensor high_order_forward_mixing_first(const Tensor& x, const Tensor& x0, const 
     out = channel_mm(z, w_all.view({cin, K, O}).permute({1, 0, 2}).reshape({K * cin, O}));
   } else {
     out = torch::empty({J * B, K * O}, x.options());
-    for (int64_t k = 0; k < K; ++k) out.narrow(1, k * O, O).copy_(channel_mm(z.narrow(1, k * cin, cin), w_all.narrow(1, k * O, O)));
+    for (int64_t k = 0; k < K; ++k) channel_mm_into(z.narrow(1, k * cin, cin), w_all.narrow(1, k * O, O), out.narrow(1, k * O, O));
   }
   if (bias.defined()) out.add_(bias);
   if (relu) out.relu_();

@@ -356,6 +356,21 @@ TEST(Bf16Inference, MultipliesInBf16OnlyInsideTheScopeWithoutAutogradForLargeBat
   EXPECT_FALSE(Bf16Inference::active());
 }
 
+TEST(ChannelMmInto, WritesTheProductIntoItsColumnRangeOnly) {
+  torch::manual_seed(10);
+  torch::NoGradGuard no_grad;
+  const torch::Tensor x = torch::randn({512, 64}), w = torch::randn({64, 64});
+  for (const bool bf16 : {false, true}) {
+    const Bf16Inference scope(bf16);
+    torch::Tensor wide = torch::full({512, 3 * 64}, 7.0f);
+    channel_mm_into(x, w, wide.narrow(1, 64, 64));
+    // The same product channel_mm returns (fp32 through gemm.h, or the bf16 one inside the scope).
+    EXPECT_TRUE(torch::equal(wide.narrow(1, 64, 64), channel_mm(x, w))) << "bf16 " << bf16;
+    EXPECT_TRUE((wide.narrow(1, 0, 64) == 7.0f).all().item<bool>());
+    EXPECT_TRUE((wide.narrow(1, 128, 64) == 7.0f).all().item<bool>());
+  }
+}
+
 TEST(Bf16Inference, ChangesHoifNetOutputsByLittle) {
   torch::manual_seed(3);
   ModelConfig c;

@@ -27,4 +27,8 @@ class Bf16Inference {
 // and both of w's sides are wide (input and output layers stay fp32).
 torch::Tensor channel_mm(const torch::Tensor& x, const torch::Tensor& w);
 
+// channel_mm without autograd, written into `out` (which may be a column range of a wider
+// matrix): no temporary and no copy on the fp32 path.
+void channel_mm_into(const torch::Tensor& x, const torch::Tensor& w, const torch::Tensor& out);
+
 }  // namespace hoif
