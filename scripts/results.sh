@@ -119,4 +119,6 @@ main() {
     rm -rf "$carried"
   done
 }
-main "$@"
+# exit on the same line: bash reads a running script as it goes, so an edit made
+# while a row trains must not be read after main returns.
+main "$@"; exit
