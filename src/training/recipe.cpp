@@ -121,6 +121,7 @@ double cosine_learning_rate(double lr0, double lr_min, int64_t step, int64_t tot
 double TrainOptions::learning_rate(int64_t step, int64_t total_steps, double train_seconds) const {
   if (lr_schedule == "cosine" && train_minutes > 0) return cosine_learning_rate(lr, lr_min, train_seconds / (60 * train_minutes));
   if (lr_schedule == "cosine") return cosine_learning_rate(lr, lr_min, step, total_steps);
+  if (lr_schedule == "constant") return lr;
   return learning_rate_at(lr, lr_gamma, lr_decay, step);
 }
 

@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -203,6 +204,26 @@ TEST(CliTrain, TrainResumeEvaluateInfo) {
   const CliRun i = run("info " + (ck / "last.ckpt").string());
   ASSERT_EQ(i.exit_code, 0) << i.err;
   EXPECT_NE(i.out.find("state       epoch 3 done"), std::string::npos) << i.out;
+  // --tensors: shapes from the architecture (SemGCN's 16-joint mask A + I has 46 entries, W is
+  // (self/neighbours, in, out)), and every BatchNorm saw 3 epochs x 32 poses / batch 8 = 12 batches.
+  const CliRun it = run("info --tensors " + (ck / "last.ckpt").string());
+  ASSERT_EQ(it.exit_code, 0) << it.err;
+  const auto tensor_line = [&](const std::string& kind, const std::string& name) {
+    std::istringstream lines(it.out);
+    for (std::string l; std::getline(lines, l);) {
+      std::istringstream words(l);
+      std::string k, n;
+      if (words >> k >> n && k == kind && n == name) return l;
+    }
+    return std::string("(no line for ") + name + ")";
+  };
+  EXPECT_NE(tensor_line("param", "gconv_input.0.gconv.e").find("[1, 46]"), std::string::npos) << it.out;
+  EXPECT_NE(tensor_line("param", "gconv_input.0.gconv.W").find("[2, 2, 8]"), std::string::npos) << it.out;
+  EXPECT_NE(tensor_line("param", "gconv_output.W").find("[2, 8, 3]"), std::string::npos) << it.out;
+  const std::string tracked = tensor_line("buffer", "gconv_input.0.bn.num_batches_tracked");
+  EXPECT_EQ(tracked.substr(tracked.find_last_of(' ') + 1), "12") << tracked;
+  expect_one_line_error(run("info --tensors --training-weights " + (ck / "last.ckpt").string()), "keeps no weight average");
+  expect_one_line_error(run("info --training-weights " + (ck / "last.ckpt").string()), "only applies with --tensors");
   expect_one_line_error(run("info " + (mini().dir / "nothing.ckpt").string()), "nothing.ckpt: no such file");
   std::ofstream(mini().dir / "bad.ckpt") << "not a checkpoint";
   expect_one_line_error(run("evaluate " + (mini().dir / "bad.ckpt").string()), "bad.ckpt: not a hoif checkpoint");

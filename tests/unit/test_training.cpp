@@ -36,6 +36,9 @@ TEST(Schedule, CosineFromTheFirstToTheLastStep) {
   EXPECT_DOUBLE_EQ(o.learning_rate(100000, 500), 0.8e-3);  // the recipe: staircase
   o.lr_schedule = "cosine";
   EXPECT_NEAR(o.learning_rate(251, 501), 0.5e-3, 1e-15);
+  o.lr_schedule = "constant";
+  EXPECT_DOUBLE_EQ(o.learning_rate(1, 501), 1e-3);
+  EXPECT_DOUBLE_EQ(o.learning_rate(500000, 501, 1e6), 1e-3);
 }
 
 TEST(Schedule, CosineOverATrainingTimeFollowsTheTimeNotTheSteps) {

@@ -1,17 +1,48 @@
 // hoif info: what a checkpoint holds.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "commands.h"
+#include "hoif/core/error.h"
 #include "hoif/training/checkpoint.h"
 
 namespace hoif::cli {
 
+namespace {
+
+// One line per parameter and buffer: how a training run left the weights (a BatchNorm scale
+// that grew a hundredfold, channels switched off, an output layer still at its initialisation).
+void print_tensors(PoseLifter& model, const std::string& which) {
+  fmt::print("tensors of the {} (name, shape, mean |x|, min, max; integer buffers by value)\n", which);
+  const auto line = [](const std::string& kind, const std::string& name, const torch::Tensor& t) {
+    const std::string shape = fmt::format("[{}]", fmt::join(t.sizes(), ", "));
+    if (!t.is_floating_point()) {
+      fmt::print("{:<6} {:<40} {:<16} {}\n", kind, name, shape, t.numel() == 1 ? std::to_string(t.item<int64_t>()) : "-");
+      return;
+    }
+    const torch::Tensor f = t.detach().to(torch::kCPU, torch::kDouble);
+    fmt::print("{:<6} {:<40} {:<16} {:>10.4g} {:>10.4g} {:>10.4g}\n", kind, name, shape, f.abs().mean().item<double>(),
+               f.min().item<double>(), f.max().item<double>());
+  };
+  for (const auto& p : model.named_parameters()) line("param", p.key(), p.value());
+  for (const auto& b : model.named_buffers()) line("buffer", b.key(), b.value());
+}
+
+}  // namespace
+
 void register_info(CLI::App& app) {
   auto path = std::make_shared<std::string>();
+  auto tensors = std::make_shared<bool>(false), training_weights = std::make_shared<bool>(false);
   CLI::App* cmd = app.add_subcommand("info", "Show a checkpoint's model, parameter count, training state and history");
   cmd->add_option("checkpoint", *path, "A hoif checkpoint (.ckpt)")->required();
-  cmd->callback([path] {
+  cmd->add_flag("--tensors", *tensors, "Also list every parameter and buffer with its shape and value range");
+  cmd->add_flag("--training-weights", *training_weights,
+                "With --tensors: the optimizer's weights instead of the weight average kept beside them");
+  cmd->callback([path, tensors, training_weights] {
+    if (*training_weights && !*tensors) fail("--training-weights", "only applies with --tensors");
     const LoadedCheckpoint c = load_checkpoint(*path, torch::Device(torch::kCPU));
+    if (*training_weights && !c.training_model)
+      fail(*path, "keeps no weight average: its model already is the training weights");
     const ModelConfig& m = c.options.model;
     const TrainState& s = c.state;
     fmt::print("{}\n", *path);
@@ -20,10 +51,10 @@ void register_info(CLI::App& app) {
     fmt::print("data        {} (keypoints '{}', stride {})\n", c.options.data_path.empty() ? "-" : c.options.data_path,
                c.options.data.keypoints, c.options.data.stride);
     const TrainOptions& o = c.options;
-    const std::string schedule = o.lr_schedule == "cosine"
-                                     ? fmt::format("lr {} cosine to {}{}", o.lr, o.lr_min,
-                                                   o.train_minutes > 0 ? fmt::format(" over {} min", o.train_minutes) : "")
-                                     : fmt::format("lr {} x{} every {} steps", o.lr, o.lr_gamma, o.lr_decay);
+    const std::string over = o.train_minutes > 0 ? fmt::format(" over {} min", o.train_minutes) : "";
+    const std::string schedule = o.lr_schedule == "cosine"     ? fmt::format("lr {} cosine to {}{}", o.lr, o.lr_min, over)
+                                 : o.lr_schedule == "constant" ? fmt::format("lr {} constant{}", o.lr, over)
+                                                               : fmt::format("lr {} x{} every {} steps", o.lr, o.lr_gamma, o.lr_decay);
     fmt::print("recipe      {}{} epochs, batch {}, {}{}, {} loss, clip {}{}{}{}, seed {}\n", o.train_minutes > 0 ? "at most " : "",
                o.epochs, o.batch_size, schedule,
                o.output_lr_scale != 1 ? fmt::format(" (output layer x{})", o.output_lr_scale) : "", o.loss,
@@ -41,6 +72,9 @@ void register_info(CLI::App& app) {
       fmt::print("best epoch  {} with test P1 {:.2f} mm (selected on the test set)\n", s.best_epoch, s.best_p1);
     }
     if (s.baseline_p1 > 0) fmt::print("baseline    mean training pose: test P1 {:.2f} mm\n", s.baseline_p1);
+    if (*tensors)
+      print_tensors(*training_weights ? *c.training_model : *c.model,
+                    *training_weights ? "training weights" : c.training_model ? "weight average" : "weights");
   });
 }
 

@@ -148,8 +148,8 @@ void register_train(CLI::App& app) {
   cmd->add_option("--lr", o.lr, "Initial learning rate")->default_str("1e-3");
   cmd->add_option("--lr-decay", o.lr_decay, "Steps between learning-rate decays")->default_str("100000");
   cmd->add_option("--lr-gamma", o.lr_gamma, "Decay factor (default: the recipe's)");
-  cmd->add_option("--lr-schedule", o.lr_schedule, "staircase (x lr-gamma every lr-decay steps) or cosine (to --lr-min over the run)")
-      ->check(CLI::IsMember({"staircase", "cosine"}))
+  cmd->add_option("--lr-schedule", o.lr_schedule, "staircase (x lr-gamma every lr-decay steps), cosine (to --lr-min over the run) or constant")
+      ->check(CLI::IsMember({"staircase", "cosine", "constant"}))
       ->capture_default_str();
   cmd->add_option("--lr-min", o.lr_min, "Cosine schedule: the rate at the last step")->capture_default_str();
   cmd->add_option("--output-lr-scale", o.output_lr_scale,

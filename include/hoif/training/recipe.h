@@ -27,7 +27,7 @@ struct TrainOptions {
   double lr = 1e-3;
   int64_t lr_decay = 100000;  // steps between decays
   double lr_gamma = 0.0;
-  std::string lr_schedule = "staircase";  // staircase (the originals) | cosine (lr -> lr_min over all steps)
+  std::string lr_schedule = "staircase";  // staircase (the originals) | cosine (lr -> lr_min over all steps) | constant
   double lr_min = 0.0;        // cosine: the rate at the last step
   // The output layer's learning rate as a fraction of the others' (1: one rate, the originals).
   // Adam moves every weight by about the rate per step, so an output layer that reads many wide
