@@ -205,7 +205,7 @@ TEST(CliTrain, TrainResumeEvaluateInfo) {
   ASSERT_EQ(i.exit_code, 0) << i.err;
   EXPECT_NE(i.out.find("state       epoch 3 done"), std::string::npos) << i.out;
   // --tensors: shapes from the architecture (SemGCN's 16-joint mask A + I has 46 entries, W is
-  // (self/neighbours, in, out)), and every BatchNorm saw 3 epochs x 32 poses / batch 8 = 12 batches.
+  // (self/neighbours, in, out)), and the BatchNorm saw 3 epochs x 32 poses / batch 8 = 12 batches.
   const CliRun it = run("info --tensors " + (ck / "last.ckpt").string());
   ASSERT_EQ(it.exit_code, 0) << it.err;
   const auto tensor_line = [&](const std::string& kind, const std::string& name) {

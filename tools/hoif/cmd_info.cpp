@@ -10,8 +10,8 @@ namespace hoif::cli {
 
 namespace {
 
-// One line per parameter and buffer: how a training run left the weights (a BatchNorm scale
-// that grew a hundredfold, channels switched off, an output layer still at its initialisation).
+// One line per parameter and buffer: how a training run left the weights (say, an output layer
+// still within its initialisation's bounds, or BatchNorm scales near zero).
 void print_tensors(PoseLifter& model, const std::string& which) {
   fmt::print("tensors of the {} (name, shape, mean |x|, min, max; integer buffers by value)\n", which);
   const auto line = [](const std::string& kind, const std::string& name, const torch::Tensor& t) {
