@@ -57,10 +57,10 @@ declare -A rows=(
   [hoif_gt_wd64]="--model hoif --keypoints gt $budget_batch64 --lr 1e-3 --weight-decay 0.01"
   # Ten times that decay: at 0.01 the test error still rose over the last epochs (RESULTS.md).
   [hoif_gt_strongwd64]="--model hoif --keypoints gt $budget_batch64 --lr 1e-3 --weight-decay 0.1"
-  # The same for SemGCN with non-local blocks, whose budget row's test error also rose late.
   # A constant rate instead of the cosine, with that decay: in every budget row the test error
   # rose as the cosine took the rate to zero (hoif_gt_strongwd64: lowest after epoch 3 of 10).
   [hoif_gt_constwd64]="--model hoif --keypoints gt $constant_batch64 --lr 1e-3 --weight-decay 0.1"
+  # The same for SemGCN with non-local blocks, whose budget row's test error also rose late.
   [semgcn-nonlocal_gt_wd64]="--model semgcn-nonlocal --keypoints gt $budget_batch64 --lr 1e-3 --weight-decay 0.01"
   [hoif_sh_batch64]="--model hoif --keypoints sh_pt_mpii $budget_batch64 --lr 1e-3"
   # budget-3h-batch64's cosine over 45 minutes instead of 180: hoif_gt_batch64's test error was

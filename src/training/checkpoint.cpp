@@ -132,6 +132,12 @@ LoadedCheckpoint load_checkpoint(const std::string& path, const torch::Device& d
   return c;
 }
 
+CheckpointWeights checkpoint_weights(const LoadedCheckpoint& c, bool training_weights) {
+  if (!training_weights) return {*c.model, c.training_model ? "weight average" : "weights"};
+  if (!c.training_model) fail(c.path, "keeps no weight average: its model already is the training weights");
+  return {*c.training_model, "training weights"};
+}
+
 void restore_optimizer(const LoadedCheckpoint& c, torch::optim::Optimizer& optimizer) {
   torch::serialize::InputArchive a;
   if (!c.archive->try_read("optimizer", a)) fail(c.path, "checkpoint holds no optimizer state");

@@ -90,10 +90,7 @@ void run(const EvaluateFlags& f) {
   if (sets.test.num_joints != c.options.model.joints)
     fail(f.checkpoint, fmt::format("model takes {} joints, the data gives {}", c.options.model.joints, sets.test.num_joints));
 
-  if (f.training_weights && !c.training_model)
-    fail(f.checkpoint, "keeps no weight average: its model already is the training weights");
-  PoseLifter& model = f.training_weights ? *c.training_model : *c.model;
-  const std::string weights = f.training_weights ? "training weights" : c.training_model ? "weight average" : "weights";
+  const auto [model, weights] = checkpoint_weights(c, f.training_weights);
 
   ArrayF predicted;
   const Bf16Inference precision(f.bf16);

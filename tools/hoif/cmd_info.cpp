@@ -41,8 +41,8 @@ void register_info(CLI::App& app) {
   cmd->callback([path, tensors, training_weights] {
     if (*training_weights && !*tensors) fail("--training-weights", "only applies with --tensors");
     const LoadedCheckpoint c = load_checkpoint(*path, torch::Device(torch::kCPU));
-    if (*training_weights && !c.training_model)
-      fail(*path, "keeps no weight average: its model already is the training weights");
+    // Before the summary, so that a bad flag prints nothing else.
+    const CheckpointWeights weights = checkpoint_weights(c, *training_weights);
     const ModelConfig& m = c.options.model;
     const TrainState& s = c.state;
     fmt::print("{}\n", *path);
@@ -72,9 +72,7 @@ void register_info(CLI::App& app) {
       fmt::print("best epoch  {} with test P1 {:.2f} mm (selected on the test set)\n", s.best_epoch, s.best_p1);
     }
     if (s.baseline_p1 > 0) fmt::print("baseline    mean training pose: test P1 {:.2f} mm\n", s.baseline_p1);
-    if (*tensors)
-      print_tensors(*training_weights ? *c.training_model : *c.model,
-                    *training_weights ? "training weights" : c.training_model ? "weight average" : "weights");
+    if (*tensors) print_tensors(weights.model, weights.name);
   });
 }
 

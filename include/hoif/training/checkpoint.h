@@ -57,6 +57,14 @@ struct LoadedCheckpoint {
 
 // A clear error naming the file for anything that is not a readable hoif checkpoint.
 LoadedCheckpoint load_checkpoint(const std::string& path, const torch::Device& device);
+// The weights to evaluate or inspect: the checkpoint's model, or with `training_weights` the
+// optimizer's weights kept beside a weight average (a clear error naming the file if the run kept
+// none apart), and their name for reports: "weights", "weight average" or "training weights".
+struct CheckpointWeights {
+  PoseLifter& model;
+  std::string name;
+};
+CheckpointWeights checkpoint_weights(const LoadedCheckpoint& checkpoint, bool training_weights);
 void restore_optimizer(const LoadedCheckpoint& checkpoint, torch::optim::Optimizer& optimizer);
 void restore_rng(const LoadedCheckpoint& checkpoint);
 
