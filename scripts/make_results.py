@@ -29,7 +29,8 @@ ACTION_HEADS = ["Dir.", "Disc.", "Eat", "Greet", "Phone", "Photo", "Pose", "Purc
                 "Wait", "WalkD.", "Walk", "WalkT."]
 RECIPES = {"budget": "budget-3h", "original": "original", "7epochs": "budget-7ep", "dropout": "budget-3h-dropout",
            "batch64": "budget-3h-batch64", "short64": "budget-45min-batch64", "wd64": "budget-3h-batch64-wd0.01",
-           "strongwd64": "budget-3h-batch64-wd0.1", "constwd64": "budget-3h-batch64-constant-wd0.1"}
+           "strongwd64": "budget-3h-batch64-wd0.1", "constwd64": "budget-3h-batch64-constant-wd0.1",
+           "constwd64_heldout": "heldout-S8-8ep-batch64-constant-wd0.1"}
 # Evaluations of a budgeted row's checkpoint without one of its changes, and of its best epoch's
 # checkpoint (scripts/results.sh).
 VARIANTS = ("_noflip.json", "_training_weights.json", "_best_epoch.json")
@@ -93,7 +94,10 @@ def rows(results_dir):
         e = read_json(os.path.join(rows_dir, name))
         noflip, training_weights, best = (read_json(p) if os.path.exists(p) else None
                                           for p in (os.path.join(rows_dir, row + v) for v in VARIANTS))
-        recipe = RECIPES[row.rsplit("_", 1)[1]]
+        suffix = max((k for k in RECIPES if row.endswith("_" + k)), key=len, default=None)  # rows: model_keypoints_recipe
+        if suffix is None:
+            raise SystemExit(f"results/rows/{name}: the row's name ends in no recipe of RECIPES")
+        recipe = RECIPES[suffix]
         kept = os.path.join("models", "results", row + ".ckpt")
         published = PUBLISHED.get((e["model"], e["keypoints"]))
         out.append({

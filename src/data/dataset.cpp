@@ -18,6 +18,10 @@ void check_options(const DatasetOptions& options) {
       for (const auto& v : h36m_actions()) valid += (valid.empty() ? "" : " ") + v;
       fail("--actions", "unknown action '" + a + "' (valid: " + valid + ")");
     }
+  const auto& trained = h36m_train_subjects();
+  for (const auto& s : options.validation_subjects)
+    if (std::find(trained.begin(), trained.end(), s) == trained.end())
+      fail("--validation-subjects", "'" + s + "' is not a training subject (S1 S5 S6 S7 S8)");
 }
 
 const std::vector<int>& mocap_joints_for(const Keypoints2D& keypoints, const std::string& where) {
@@ -127,10 +131,18 @@ PoseSet build_pose_set(const Mocap& mocap, const Keypoints2D& keypoints, const s
 
 Datasets load_datasets(const H36mData& data, const DatasetOptions& options) {
   check_options(options);
+  const std::vector<std::string>& held_out = options.validation_subjects;
+  std::vector<std::string> trained;
+  for (const auto& s : h36m_train_subjects())
+    if (std::find(held_out.begin(), held_out.end(), s) == held_out.end()) trained.push_back(s);
   const Keypoints2D keypoints = data.keypoints(options.keypoints);
   Datasets d;
   d.absent = data.mocap().absent_takes();
-  d.train = build_pose_set(data.mocap(), keypoints, h36m_train_subjects(), options, &d.skipped);
+  d.train = build_pose_set(data.mocap(), keypoints, trained, options, &d.skipped);
+  if (!held_out.empty()) {
+    d.validation = build_pose_set(data.mocap(), keypoints, held_out, options, &d.skipped);
+    if (d.validation.size() == 0) fail("--validation-subjects", "the data has no poses of these subjects");
+  }
   d.test = build_pose_set(data.mocap(), keypoints, h36m_test_subjects(), options, &d.skipped);
   return d;
 }

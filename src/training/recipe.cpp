@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "hoif/core/error.h"
@@ -30,6 +32,11 @@ TrainOptions TrainOptions::recipe(const std::string& model_name) {
   return o;
 }
 
+std::string TrainOptions::best_epoch_selection() const {
+  if (data.validation_subjects.empty()) return "selected on the test set, as the original code does";
+  return fmt::format("selected on the held-out training subjects {}", fmt::join(data.validation_subjects, " "));
+}
+
 std::string TrainOptions::to_json() const {
   nlohmann::ordered_json j;
   j["model"] = nlohmann::json::parse(model.to_json());
@@ -37,6 +44,7 @@ std::string TrainOptions::to_json() const {
   j["keypoints"] = data.keypoints;
   j["downsample"] = data.stride;
   j["actions"] = data.actions;
+  j["validation_subjects"] = data.validation_subjects;
   j["epochs"] = epochs;
   j["batch_size"] = batch_size;
   j["lr"] = lr;
@@ -77,6 +85,7 @@ TrainOptions TrainOptions::from_json(const std::string& text, const std::string&
     o.lr_decay = j.at("lr_decay").get<int64_t>();
     o.lr_gamma = j.at("lr_gamma").get<double>();
     // Absent from checkpoints written before these options existed: the originals' behaviour.
+    o.data.validation_subjects = j.value("validation_subjects", std::vector<std::string>{});
     o.lr_schedule = j.value("lr_schedule", std::string("staircase"));
     o.lr_min = j.value("lr_min", 0.0);
     o.output_lr_scale = j.value("output_lr_scale", 1.0);

@@ -65,7 +65,8 @@ void write_log_csv(const fs::path& path, const TrainState& s) {
 
 void write_plots(const fs::path& dir, const TrainOptions& o, const TrainState& s) {
   const std::string loss_unit = o.loss == "mse" ? "MSE (m^2)" : "MPJPE (m)";
-  PlotSeries loss{"training " + loss_unit, {}, {}}, p1{"P1 (all test poses pooled)", {}, {}}, p2{"P2 (all test poses pooled)", {}, {}};
+  const std::string pooled = fmt::format(" (all {} poses pooled)", o.evaluation_set());
+  PlotSeries loss{"training " + loss_unit, {}, {}}, p1{"P1" + pooled, {}, {}}, p2{"P2" + pooled, {}, {}};
   for (const auto& r : s.history) {
     loss.x.push_back(r.epoch);
     loss.y.push_back(r.loss);
@@ -76,7 +77,8 @@ void write_plots(const fs::path& dir, const TrainOptions& o, const TrainState& s
   }
   const std::string what = fmt::format("{} on {} 2D", o.model.name, o.data.keypoints);
   write_line_plot((dir / "loss.png").string(), {"Training loss, " + what, "epoch", loss_unit, true, true}, {loss});
-  write_line_plot((dir / "test_error.png").string(), {"Test error per epoch, " + what, "epoch", "mm", false, true}, {p1, p2});
+  const std::string title = o.evaluation_set() == "test" ? "Test error per epoch, " : "Validation error per epoch, ";
+  write_line_plot((dir / "test_error.png").string(), {title + what, "epoch", "mm", false, true}, {p1, p2});
 }
 
 // Every `stride`-th row of an (N, ...) array.
@@ -119,7 +121,7 @@ TrainOutcome train_model(TrainRun& run) {
   TrainOptions& o = run.options;
   const PoseSet& train = *run.train;
   const PoseSet& test = *run.test;
-  if (train.size() == 0) fail("training set", "is empty (check --actions and the data)");
+  if (train.size() == 0) fail("training set", "is empty (check --actions, --validation-subjects and the data)");
   if (train.num_joints != o.model.joints)
     fail("--keypoints", fmt::format("give {} joints but the model was built for {}", train.num_joints, o.model.joints));
   const torch::Device device(o.device);
@@ -158,9 +160,10 @@ TrainOutcome train_model(TrainRun& run) {
     save_checkpoint((dir / name).string(), o, state, *model, &optimizer, average.get());
   };
   write_text_atomically(dir / "config.json", o.to_json() + "\n");
-  run.log(fmt::format("{}: {} parameters; {} training poses, {} test poses; {} epochs of batch {}", o.model.name,
-                      model->parameter_count(), train.size(), test.size(), o.epochs, o.batch_size));
-  run.log(fmt::format("trivial baseline (mean training pose): test P1 {:.2f} mm", state.baseline_p1));
+  const std::string evaluated_on = o.evaluation_set();
+  run.log(fmt::format("{}: {} parameters; {} training poses, {} {} poses; {} epochs of batch {}", o.model.name,
+                      model->parameter_count(), train.size(), test.size(), evaluated_on, o.epochs, o.batch_size));
+  run.log(fmt::format("trivial baseline (mean training pose): {} P1 {:.2f} mm", evaluated_on, state.baseline_p1));
 
   const int64_t n = train.size(), J = train.num_joints;
   const torch::Tensor inputs = torch::from_blob(const_cast<float*>(train.inputs.data()), {n, J, 2}, torch::kFloat);
@@ -254,8 +257,8 @@ TrainOutcome train_model(TrainRun& run) {
     state.batch_in_epoch = 0;
     state.epoch_loss_sum = 0;
     state.epoch_poses = 0;
-    run.log(fmt::format("epoch {:3d}  lr {:.3g}  loss {:.6f}  test P1 {:.2f} mm  P2 {:.2f} mm  ({:.0f} s training)", r.epoch,
-                        r.lr, r.loss, r.p1, r.p2, r.seconds));
+    run.log(fmt::format("epoch {:3d}  lr {:.3g}  loss {:.6f}  {} P1 {:.2f} mm  P2 {:.2f} mm  ({:.0f} s training)", r.epoch,
+                        r.lr, r.loss, evaluated_on, r.p1, r.p2, r.seconds));
     const bool improved = r.p1 < state.best_p1;
     if (improved) {
       state.best_p1 = r.p1;

@@ -253,6 +253,16 @@ TEST(CliTrain, TrainMinutesEndTheRun) {
   expect_one_line_error(run("train --resume --checkpoint " + ck.string()), "has used its 0.01 minutes of training");
 }
 
+// Held-out subjects must be training subjects, and leave some to train on (the mini archive's only
+// training subject is S1).
+TEST(CliTrain, ValidationSubjectsThatCannotBeHeldOut) {
+  const std::string train = "train --model semgcn --data " + mini().data.string() + " --epochs 1 --hid-dim 8 --threads 1 --checkpoint ";
+  expect_one_line_error(run(train + (mini().dir / "validation_s9").string() + " --validation-subjects S9"),
+                        "--validation-subjects: 'S9' is not a training subject (S1 S5 S6 S7 S8)");
+  expect_one_line_error(run(train + (mini().dir / "validation_s1").string() + " --validation-subjects S1"),
+                        "training set: is empty (check --actions, --validation-subjects and the data)");
+}
+
 TEST(CliTrain, ImportWeightsOfTheOriginalCode) {
   const fs::path out = mini().dir / "imported.ckpt";
   const CliRun r = run("import-weights --model hoif --hid-dim 8 --weights " +

@@ -37,6 +37,18 @@ TEST(H36m, PoseCountsOfThisCopy) {
   EXPECT_TRUE(d.skipped.empty());
 }
 
+TEST(H36m, HoldingOutS8SplitsTheTrainingPoses) {
+  REQUIRE_H36M();
+  DatasetOptions o;
+  o.validation_subjects = {"S8"};
+  const Datasets d = load_datasets(data(), o);
+  EXPECT_EQ(d.train.size() + d.validation.size(), 1464400);
+  EXPECT_GT(d.validation.size(), 0);
+  EXPECT_EQ(d.validation.subjects, std::vector<std::string>{"S8"});
+  EXPECT_EQ(d.train.subjects, (std::vector<std::string>{"S1", "S5", "S6", "S7"}));
+  EXPECT_EQ(d.test.size(), 519852);
+}
+
 TEST(H36m, GroundTruth2dMatchesAnIndependentProjection) {
   REQUIRE_H36M();
   const Keypoints2D gt = project_ground_truth(data().mocap(), 17);

@@ -84,6 +84,22 @@ TEST_F(MiniData, StrideAndActionFilter) {
   EXPECT_NE(error_of([&] { load_datasets(data, o); }).find("--actions: unknown action 'Jumping'"), std::string::npos);
 }
 
+TEST_F(MiniData, ValidationSubjectsAreHeldOutOfTraining) {
+  H36mData data(root().string());
+  DatasetOptions o;
+  o.validation_subjects = {"S1"};  // the mini archive's only training subject
+  const Datasets d = load_datasets(data, o);
+  EXPECT_EQ(d.train.size(), 0);
+  EXPECT_EQ(d.validation.size(), (5 + 3) * 4);
+  EXPECT_EQ(d.validation.subjects, std::vector<std::string>{"S1"});
+  EXPECT_EQ(d.test.size(), 4 * 4);
+  EXPECT_EQ(load_datasets(data, {}).validation.size(), 0);
+  o.validation_subjects = {"S9"};
+  EXPECT_EQ(error_of([&] { load_datasets(data, o); }), "--validation-subjects: 'S9' is not a training subject (S1 S5 S6 S7 S8)");
+  o.validation_subjects = {"S8"};
+  EXPECT_EQ(error_of([&] { load_datasets(data, o); }), "--validation-subjects: the data has no poses of these subjects");
+}
+
 TEST_F(MiniData, StackedHourglassIsMappedAndCutToTheMocap) {
   H36mData data(root().string());
   DatasetOptions o;

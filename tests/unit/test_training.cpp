@@ -228,6 +228,28 @@ TEST(TrainMinutes, TheRunEndsWhenItsTrainingTimeIsUsed) {
   EXPECT_EQ(load_checkpoint((dir / "last.ckpt").string(), torch::Device(torch::kCPU)).options.train_minutes, 1e-12);
 }
 
+// With training subjects held out, the per-epoch evaluation is on them and every report says so;
+// the checkpoint keeps which subjects they were.
+TEST(ValidationSubjects, TheRunReportsAndKeepsTheHeldOutSet) {
+  torch::set_num_threads(1);
+  const PoseSet train = synthetic_set(64, 1), validation = synthetic_set(32, 2);
+  const fs::path dir = test::temp_dir("validation_subjects");
+  TrainOptions o = small_options(dir, "semgcn");
+  o.epochs = 1;
+  o.data.validation_subjects = {"S7", "S8"};
+  TrainRun r = run_of(o, train, validation);
+  std::string log;
+  r.log = [&](const std::string& line) { log += line + "\n"; };
+  ASSERT_TRUE(train_model(r).finished);
+  EXPECT_NE(log.find("64 training poses, 32 validation poses"), std::string::npos) << log;
+  EXPECT_NE(log.find("  validation P1 "), std::string::npos) << log;
+  EXPECT_EQ(log.find("test"), std::string::npos) << log;
+  const TrainOptions kept = load_checkpoint((dir / "last.ckpt").string(), torch::Device(torch::kCPU)).options;
+  EXPECT_EQ(kept.data.validation_subjects, (std::vector<std::string>{"S7", "S8"}));
+  EXPECT_EQ(kept.best_epoch_selection(), "selected on the held-out training subjects S7 S8");
+  EXPECT_EQ(TrainOptions::recipe("semgcn").best_epoch_selection(), "selected on the test set, as the original code does");
+}
+
 // Adam's first step moves each weight whose gradient is not zero by exactly the learning rate
 // (bias-corrected m / sqrt(v) = g / |g|): the output layer's weights by the scaled rate.
 TEST(OutputLearningRate, TheOutputLayerStepsByTheScaledRateTheOthersByTheRate) {

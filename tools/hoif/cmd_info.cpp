@@ -61,17 +61,20 @@ void register_info(CLI::App& app) {
                o.max_norm ? "1" : "off", o.weight_decay > 0 ? fmt::format(", weight decay {}", o.weight_decay) : "",
                o.flip_augment ? ", flip augmentation" : "",
                o.weight_average > 0 ? fmt::format(", weight average (decay {})", o.weight_average) : "", o.seed);
-    if (o.flip_test || o.eval_stride > 1)
-      fmt::print("per epoch   test on every {} pose(s){}\n", o.eval_stride, o.flip_test ? ", flip test-time averaging" : "");
+    if (o.flip_test || o.eval_stride > 1 || !o.data.validation_subjects.empty())
+      fmt::print("per epoch   {} on every {} pose(s){}\n",
+                 o.data.validation_subjects.empty() ? "test" : fmt::format("validation ({} held out)", fmt::join(o.data.validation_subjects, " ")),
+                 o.eval_stride, o.flip_test ? ", flip test-time averaging" : "");
     fmt::print("state       epoch {} done{}, step {}, lr {:.4g}, {} poses seen, {:.1f} min training\n", s.epoch,
                s.batch_in_epoch ? fmt::format(" (+{} batches of the next)", s.batch_in_epoch) : "", s.step, s.lr,
                s.poses_seen, s.train_seconds / 60);
     if (!s.history.empty()) {
       const EpochRecord& last = s.history.back();
-      fmt::print("last epoch  test P1 {:.2f} mm, P2 {:.2f} mm (test poses pooled)\n", last.p1, last.p2);
-      fmt::print("best epoch  {} with test P1 {:.2f} mm (selected on the test set)\n", s.best_epoch, s.best_p1);
+      const std::string set = o.evaluation_set();
+      fmt::print("last epoch  {} P1 {:.2f} mm, P2 {:.2f} mm ({} poses pooled)\n", set, last.p1, last.p2, set);
+      fmt::print("best epoch  {} with {} P1 {:.2f} mm ({})\n", s.best_epoch, set, s.best_p1, o.best_epoch_selection());
     }
-    if (s.baseline_p1 > 0) fmt::print("baseline    mean training pose: test P1 {:.2f} mm\n", s.baseline_p1);
+    if (s.baseline_p1 > 0) fmt::print("baseline    mean training pose: {} P1 {:.2f} mm\n", o.evaluation_set(), s.baseline_p1);
     if (*tensors) print_tensors(weights.model, weights.name);
   });
 }

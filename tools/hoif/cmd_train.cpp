@@ -2,6 +2,7 @@
 #include <filesystem>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "commands.h"
 #include "hoif/core/error.h"
@@ -58,6 +59,11 @@ void apply(const TrainFlags& f, TrainOptions& o, bool resuming) {
   if (given("--actions")) {
     if (resuming && o.data.actions != v.data.actions) fail("--actions", "differs from the checkpoint being resumed");
     o.data.actions = v.data.actions;
+  }
+  if (given("--validation-subjects")) {
+    if (resuming && o.data.validation_subjects != v.data.validation_subjects)
+      fail("--validation-subjects", "differs from the checkpoint being resumed");
+    o.data.validation_subjects = v.data.validation_subjects;
   }
   if (given("--no-max-norm")) {
     if (resuming && o.max_norm) fail("--no-max-norm", "differs from the checkpoint being resumed");
@@ -118,19 +124,23 @@ void run(TrainFlags& f) {
     for (const auto& [s, t] : sets.absent) names += fmt::format(" {} '{}';", s, t);
     fmt::print("absent takes ({}):{}\n", sets.absent.size(), names);
   }
+  if (!r.options.data.validation_subjects.empty())
+    fmt::print("validation: {} held out of training ({} poses), evaluated after each epoch instead of the test subjects\n",
+               fmt::join(r.options.data.validation_subjects, " "), sets.validation.size());
   r.train = &sets.train;
-  r.test = &sets.test;
+  r.test = r.options.data.validation_subjects.empty() ? &sets.test : &sets.validation;
   r.log = [](const std::string& line) { fmt::print("{}\n", line); std::fflush(stdout); };
   install_interrupt_flag();
   r.stop_requested = [] { return interrupted(); };
   const TrainOutcome out = train_model(r);
   if (out.stop_reason == "interrupted") throw ExitCode{130};
   if (out.finished)
-    fmt::print("done: {:.4g} epochs ({} poses, {:.1f} min of training), last-epoch test P1 {:.2f} mm, P2 {:.2f} mm; "
-               "best P1 {:.2f} mm at epoch {} (selected on the test set, as the original code does); checkpoints in {}\n",
+    fmt::print("done: {:.4g} epochs ({} poses, {:.1f} min of training), last-epoch {} P1 {:.2f} mm, P2 {:.2f} mm; "
+               "best P1 {:.2f} mm at epoch {} ({}); checkpoints in {}\n",
                static_cast<double>(out.state.poses_seen) / static_cast<double>(sets.train.size()), out.state.poses_seen,
-               out.state.train_seconds / 60, out.state.history.back().p1, out.state.history.back().p2,
-               out.state.best_p1, out.state.best_epoch, r.options.checkpoint_dir);
+               out.state.train_seconds / 60, r.options.evaluation_set(), out.state.history.back().p1,
+               out.state.history.back().p2, out.state.best_p1, out.state.best_epoch,
+               r.options.best_epoch_selection(), r.options.checkpoint_dir);
 }
 
 }  // namespace
@@ -180,6 +190,10 @@ void register_train(CLI::App& app) {
   cmd->add_option("--num-layers", o.model.num_layers, "Residual blocks / stages / hidden layers (default: the model's)");
   cmd->add_option("--downsample", o.data.stride, "Keep every N-th frame")->default_str("1");
   cmd->add_option("--actions", o.data.actions, "Only these actions (comma-separated)")->delimiter(',');
+  cmd->add_option("--validation-subjects", o.data.validation_subjects,
+                  "Hold these training subjects out (comma-separated, e.g. S8) and evaluate on them after each "
+                  "epoch instead of the test subjects, so that best.ckpt is not chosen on the test set")
+      ->delimiter(',');
   cmd->add_option("--checkpoint", o.checkpoint_dir, "Folder for checkpoints and logs")->capture_default_str();
   cmd->add_flag("--resume", f->resume, "Continue the run in --checkpoint (last.ckpt) exactly where it stopped");
   cmd->add_option("--snapshot", o.snapshot, "Keep a checkpoint every N epochs")->capture_default_str();

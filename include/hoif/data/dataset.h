@@ -35,6 +35,9 @@ struct DatasetOptions {
   std::string keypoints = "gt";
   int stride = 1;                    // keep every stride-th frame of each take and camera
   std::vector<std::string> actions;  // empty: all 15
+  // Training subjects held out of the training set as a validation set, so that a run's length
+  // or epoch can be chosen without looking at the test subjects (empty: none, the originals).
+  std::vector<std::string> validation_subjects;
 };
 
 // A take (or one camera of it) that could not be used, and why.
@@ -45,7 +48,7 @@ struct SkippedTake {
 };
 
 struct Datasets {
-  PoseSet train, test;
+  PoseSet train, validation, test;  // validation: empty unless DatasetOptions::validation_subjects
   std::vector<TakeId> absent;        // canonical takes with no mocap in the data
   std::vector<SkippedTake> skipped;  // present takes without keypoints
 };

@@ -9,7 +9,8 @@
 // Beyond the originals (off by default): a cosine schedule over the run's steps or over a
 // fixed training time, flip augmentation, flip test-time averaging in the per-epoch evaluation,
 // a strided per-epoch test, an exponential moving average of the weights, the MPJPE loss, a
-// lower learning rate for the output layer, decoupled weight decay.
+// lower learning rate for the output layer, decoupled weight decay, training subjects held out
+// for the per-epoch evaluation.
 #include <cstdint>
 #include <string>
 
@@ -59,6 +60,11 @@ struct TrainOptions {
   // The learning rate at optimizer step `step` (1-based) of a run of `total_steps` steps, after
   // `train_seconds` of training.
   double learning_rate(int64_t step, int64_t total_steps, double train_seconds = 0) const;
+  // What the per-epoch evaluation (and best.ckpt's choice) runs on: "validation" when training
+  // subjects are held out (data.validation_subjects), else "test" (S9 S11, as the originals).
+  std::string evaluation_set() const { return data.validation_subjects.empty() ? "test" : "validation"; }
+  // How best.ckpt's epoch was chosen, for reports.
+  std::string best_epoch_selection() const;
   // Whether a run with `train_minutes` has used that time.
   bool training_time_used(double train_seconds) const { return train_minutes > 0 && train_seconds >= 60 * train_minutes; }
   std::string to_json() const;

@@ -17,7 +17,7 @@ namespace hoif {
 struct TrainRun {
   TrainOptions options;
   const PoseSet* train = nullptr;
-  const PoseSet* test = nullptr;
+  const PoseSet* test = nullptr;  // evaluated after each epoch: the test or the validation set
   std::optional<LoadedCheckpoint> resume;  // continue this checkpoint's run
   std::function<bool()> stop_requested;    // polled after every batch (Ctrl-C)
   std::function<void(const std::string&)> log = [](const std::string&) {};
@@ -32,7 +32,8 @@ struct TrainOutcome {
 
 // Files written to options.checkpoint_dir:
 //   last.ckpt         after every epoch and on a stop (resume from it)
-//   best.ckpt         lowest per-epoch test P1: selected ON THE TEST SET, as the original code does
+//   best.ckpt         lowest per-epoch P1: selected ON THE TEST SET, as the original code does,
+//                     unless training subjects are held out for validation
 //   epoch_NNNN.ckpt   every `snapshot` epochs
 //   log.csv           one row per epoch; loss.png and test_error.png at the end
 TrainOutcome train_model(TrainRun& run);
