@@ -74,6 +74,16 @@ def logged_number(row, pattern, what):
     raise SystemExit(f"{log}: no line names {what}")
 
 
+def held_out_subjects(row):
+    """The training subjects a row held out for its per-epoch evaluation (hoif train
+    --validation-subjects), as its log states them, or None: its best epoch was chosen on the test set."""
+    for line in train_log(row)[1]:
+        m = re.match(r"validation: (.+) held out of training", line)
+        if m:
+            return m.group(1)
+    return None
+
+
 def training_poses(row):
     """The size of the row's training set, as its log states it: epochs = poses seen / this."""
     return logged_number(row, r"parameters; (\d+) training poses", "the number of training poses")
@@ -120,6 +130,7 @@ def rows(results_dir):
             "p1_without_weight_average": round(training_weights["p1"], 2) if training_weights else None,
             "p2_without_weight_average": round(training_weights["p2"], 2) if training_weights else None,
             "best_epoch": best["epoch"] if best else None,
+            "best_epoch_chosen_on": (held_out_subjects(row) or "test subjects") if best else None,
             "p1_best_epoch": round(best["p1"], 2) if best else None,
             "p2_best_epoch": round(best["p2"], 2) if best else None,
             "per_action": {a: {"p1": round(v["p1"], 2), "p2": round(v["p2"], 2)} for a, v in e["per_action"].items()},
@@ -146,13 +157,14 @@ def summary_table(rs):
 
 
 def changes_table(rs):
-    lines = ["| model | 2D | recipe | P1 | without flip test | without weight average | best epoch (test-selected) |",
+    lines = ["| model | 2D | recipe | P1 | without flip test | without weight average | best epoch (test-selected unless marked) |",
              "|---|---|---|---:|---:|---:|---:|"]
     for r in rs:
         if r["p1_without_flip_test"] is None:
             continue
         cells = [f"{r[k]:.2f}" if r[k] is not None else "—" for k in ("p1", "p1_without_flip_test", "p1_without_weight_average")]
-        cells.append(f"{r['p1_best_epoch']:.2f} (epoch {r['best_epoch']})" if r["best_epoch"] else "—")
+        held_out = "" if r["best_epoch_chosen_on"] == "test subjects" else f", chosen on held-out {r['best_epoch_chosen_on']}"
+        cells.append(f"{r['p1_best_epoch']:.2f} (epoch {r['best_epoch']}{held_out})" if r["best_epoch"] else "—")
         lines.append(f"| {r['model']} | {r['keypoints']} | {r['recipe']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
