@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include "hoif/core/error.h"
 #include "hoif/data/h36m.h"
 #include "hoif/geometry/skeleton.h"
@@ -21,7 +24,7 @@ void check_options(const DatasetOptions& options) {
   const auto& trained = h36m_train_subjects();
   for (const auto& s : options.validation_subjects)
     if (std::find(trained.begin(), trained.end(), s) == trained.end())
-      fail("--validation-subjects", "'" + s + "' is not a training subject (S1 S5 S6 S7 S8)");
+      fail("--validation-subjects", fmt::format("'{}' is not a training subject ({})", s, fmt::join(trained, " ")));
 }
 
 const std::vector<int>& mocap_joints_for(const Keypoints2D& keypoints, const std::string& where) {

@@ -61,10 +61,11 @@ void register_info(CLI::App& app) {
                o.max_norm ? "1" : "off", o.weight_decay > 0 ? fmt::format(", weight decay {}", o.weight_decay) : "",
                o.flip_augment ? ", flip augmentation" : "",
                o.weight_average > 0 ? fmt::format(", weight average (decay {})", o.weight_average) : "", o.seed);
-    if (o.flip_test || o.eval_stride > 1 || !o.data.validation_subjects.empty())
-      fmt::print("per epoch   {} on every {} pose(s){}\n",
-                 o.data.validation_subjects.empty() ? "test" : fmt::format("validation ({} held out)", fmt::join(o.data.validation_subjects, " ")),
-                 o.eval_stride, o.flip_test ? ", flip test-time averaging" : "");
+    const std::vector<std::string>& held_out = o.data.validation_subjects;
+    if (o.flip_test || o.eval_stride > 1 || !held_out.empty())
+      fmt::print("per epoch   {}{} on every {} pose(s){}\n", o.evaluation_set(),
+                 held_out.empty() ? "" : fmt::format(" ({} held out)", fmt::join(held_out, " ")), o.eval_stride,
+                 o.flip_test ? ", flip test-time averaging" : "");
     fmt::print("state       epoch {} done{}, step {}, lr {:.4g}, {} poses seen, {:.1f} min training\n", s.epoch,
                s.batch_in_epoch ? fmt::format(" (+{} batches of the next)", s.batch_in_epoch) : "", s.step, s.lr,
                s.poses_seen, s.train_seconds / 60);
