@@ -66,6 +66,7 @@ PoseSet build_pose_set(const Mocap& mocap, const Keypoints2D& keypoints, const s
     const CameraRig& rig = mocap.rig(subject);
     const auto subject_index = static_cast<uint8_t>(set.subjects.size());
     set.subjects.push_back(subject);
+    set.cameras.push_back(rig);
     for (const auto& [take, world] : mocap_it->second) {
       const std::string action = action_of_take(take);
       const int a = action_index(action);
@@ -104,6 +105,7 @@ PoseSet build_pose_set(const Mocap& mocap, const Keypoints2D& keypoints, const s
   for (const auto& p : pieces) total += p.frames;
   set.inputs = ArrayF({total, J, 2});
   set.targets = ArrayF({total, J, 3});
+  set.roots = ArrayF({total, 3});
   set.info.resize(static_cast<size_t>(total));
   int64_t row = 0;
   for (const auto& p : pieces) {
@@ -121,7 +123,10 @@ PoseSet build_pose_set(const Mocap& mocap, const Keypoints2D& keypoints, const s
       for (int64_t j = 0; j < J; ++j) {
         const float* x = w + joints[static_cast<size_t>(j)] * 3;
         const Eigen::Vector3d cam_xyz = world_to_camera(cam, Eigen::Vector3d(x[0], x[1], x[2]));
-        if (j == 0) root = cam_xyz;
+        if (j == 0) {
+          root = cam_xyz;
+          for (int d = 0; d < 3; ++d) set.roots.data()[row * 3 + d] = static_cast<float>(root[d]);
+        }
         const Eigen::Vector3d rel = cam_xyz - root;
         for (int d = 0; d < 3; ++d) out[j * 3 + d] = static_cast<float>(rel[d]);
         in[j * 2] = px[j * 2] * sx - 1.0f;

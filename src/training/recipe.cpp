@@ -55,6 +55,7 @@ std::string TrainOptions::to_json() const {
   j["output_lr_scale"] = output_lr_scale;
   j["weight_decay"] = weight_decay;
   j["flip_augment"] = flip_augment;
+  j["bone_augment"] = bone_augment;
   j["flip_test"] = flip_test;
   j["eval_stride"] = eval_stride;
   j["weight_average"] = weight_average;
@@ -91,6 +92,7 @@ TrainOptions TrainOptions::from_json(const std::string& text, const std::string&
     o.output_lr_scale = j.value("output_lr_scale", 1.0);
     o.weight_decay = j.value("weight_decay", 0.0);
     o.flip_augment = j.value("flip_augment", false);
+    o.bone_augment = j.value("bone_augment", 0.0);
     o.flip_test = j.value("flip_test", false);
     o.eval_stride = j.value("eval_stride", 1);
     o.weight_average = j.value("weight_average", 0.0);

@@ -10,8 +10,8 @@
 #include "hoif/core/atomic_file.h"
 #include "hoif/core/error.h"
 #include "hoif/core/progress.h"
-#include "hoif/data/mirror.h"
 #include "hoif/evaluation/metrics.h"
+#include "hoif/training/augment.h"
 #include "hoif/training/loss.h"
 #include "hoif/training/optimizer.h"
 #include "hoif/training/weight_average.h"
@@ -105,18 +105,6 @@ std::pair<double, double> pooled_test_error(PoseLifter& model, const PoseSet& te
 
 }  // namespace
 
-torch::Tensor flip_augment_mask(uint64_t seed, int epoch, int64_t first, int64_t count) {
-  torch::Tensor mask = torch::empty({count, 1, 1}, torch::kBool);
-  bool* m = mask.data_ptr<bool>();
-  for (int64_t i = 0; i < count; ++i) {
-    uint64_t z = seed * 0x9E3779B97F4A7C15ull ^ (static_cast<uint64_t>(epoch) << 40) ^ static_cast<uint64_t>(first + i);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    m[i] = ((z ^ (z >> 31)) >> 63) != 0;
-  }
-  return mask;
-}
-
 TrainOutcome train_model(TrainRun& run) {
   TrainOptions& o = run.options;
   const PoseSet& train = *run.train;
@@ -170,7 +158,6 @@ TrainOutcome train_model(TrainRun& run) {
   const torch::Tensor targets = torch::from_blob(const_cast<float*>(train.targets.data()), {n, J, 3}, torch::kFloat);
   const int64_t batches = (n + o.batch_size - 1) / o.batch_size;
   const int64_t total_steps = batches * o.epochs;
-  const Skeleton& skeleton = h36m_skeleton_for(static_cast<int>(J), "the training poses");
   const auto wall_start = std::chrono::steady_clock::now();
   auto minutes_used = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count() / 60.0; };
 
@@ -197,11 +184,7 @@ TrainOutcome train_model(TrainRun& run) {
     for (int64_t b = state.batch_in_epoch; b < batches; ++b) {
       const torch::Tensor idx = perm.narrow(0, b * o.batch_size, std::min<int64_t>(o.batch_size, n - b * o.batch_size));
       torch::Tensor x = inputs.index_select(0, idx), y = targets.index_select(0, idx);
-      if (o.flip_augment) {
-        const torch::Tensor mask = flip_augment_mask(o.seed, state.epoch, b * o.batch_size, idx.size(0));
-        x = torch::where(mask, mirror_poses(x, skeleton), x);
-        y = torch::where(mask, mirror_poses(y, skeleton), y);
-      }
+      augment_batch(o, train, state.epoch, b * o.batch_size, idx, x, y);
       x = x.to(device);
       y = y.to(device);
       ++state.step;

@@ -10,6 +10,7 @@
 #include "hoif/core/error.h"
 #include "hoif/training/loss.h"
 #include "hoif/training/optimizer.h"
+#include "hoif/training/augment.h"
 #include "hoif/training/trainer.h"
 #include "hoif/training/weight_average.h"
 #include "hoif/visualization/plot.h"
@@ -100,6 +101,14 @@ PoseSet synthetic_set(int64_t n, uint64_t seed) {
   std::memcpy(s.inputs.data(), x.contiguous().data_ptr<float>(), sizeof(float) * static_cast<size_t>(n * 32));
   std::memcpy(s.targets.data(), y.contiguous().data_ptr<float>(), sizeof(float) * static_cast<size_t>(n * 48));
   for (int64_t i = 0; i < n; ++i) s.info.push_back({0, 13, static_cast<uint8_t>(i % 4), 0, static_cast<uint32_t>(i)});
+  // Where bone-length augmentation re-projects: every root 5 m in front of a pinhole camera.
+  Camera cam;
+  cam.width = cam.height = 1000;
+  cam.f = {1000, 1000};
+  cam.c = {500, 500};
+  s.cameras = {CameraRig{cam, cam, cam, cam}};
+  s.roots = ArrayF({n, 3});
+  for (int64_t i = 0; i < n; ++i) s.roots.data()[i * 3 + 2] = 5.0f;
   return s;
 }
 
@@ -365,6 +374,24 @@ TEST(Training, FlipAugmentationChangesWhatIsLearned) {
   const TrainOutcome pa = train_model(a), pb = train_model(b);
   // The synthetic targets are not mirror-symmetric, so training on mirrored poses changes the loss.
   EXPECT_NE(pa.state.history[0].loss, pb.state.history[0].loss);
+}
+
+TEST(Training, BoneAugmentationChangesWhatIsLearnedAndNeedsCameras) {
+  torch::set_num_threads(1);
+  PoseSet train = synthetic_set(300, 1);
+  const PoseSet test = synthetic_set(64, 2);
+  TrainOptions plain = small_options(test::temp_dir("bones_plain"), "semgcn");
+  TrainOptions scaled = small_options(test::temp_dir("bones_on"), "semgcn");
+  scaled.bone_augment = 0.2;
+  TrainRun a = run_of(plain, train, test), b = run_of(scaled, train, test);
+  const TrainOutcome pa = train_model(a), pb = train_model(b);
+  EXPECT_NE(pa.state.history[0].loss, pb.state.history[0].loss);
+  EXPECT_EQ(TrainOptions::from_json(scaled.to_json(), "test").bone_augment, 0.2);
+
+  train.roots = ArrayF();
+  TrainRun c = run_of(scaled, train, test);
+  const std::string message = test::error_of([&] { train_model(c); });
+  EXPECT_NE(message.find("--bone-augment: the training poses carry no camera positions"), std::string::npos) << message;
 }
 
 TEST(Training, LearnsTheSyntheticMapping) {

@@ -49,6 +49,8 @@ void apply(const TrainFlags& f, TrainOptions& o, bool resuming) {
   set("--train-minutes", o.train_minutes, v.train_minutes);
   if (!(o.train_minutes >= 0)) fail("--train-minutes", "must be at least 0");
   set("--flip-augment", o.flip_augment, f.flip_augment);
+  set("--bone-augment", o.bone_augment, v.bone_augment);
+  if (!(o.bone_augment >= 0 && o.bone_augment < 1)) fail("--bone-augment", "must be in [0, 1)");
   set("--weight-average", o.weight_average, v.weight_average);
   if (!(o.weight_average >= 0 && o.weight_average < 1)) fail("--weight-average", "must be in [0, 1)");
   set("--dropout", o.model.dropout, v.model.dropout);
@@ -173,6 +175,10 @@ void register_train(CLI::App& app) {
                   "Train this many minutes in all (over every session; evaluation excluded), then end the run "
                   "(or after --epochs if sooner); a cosine schedule then spans this time instead of the steps");
   cmd->add_flag("--flip-augment", f->flip_augment, "Mirror each training pose (2D and 3D, left <-> right) with probability 1/2");
+  cmd->add_option("--bone-augment", o.bone_augment,
+                  "Scale each training pose's bones by random factors in [1 - R, 1 + R] (a left bone as its right "
+                  "one) and move its 2D keypoints with their projection (0: off)")
+      ->capture_default_str();
   cmd->add_flag("--flip-test", f->flip_test, "Per-epoch evaluation averages each pose with its lifted mirror image");
   cmd->add_option("--weight-average", o.weight_average,
                   "Keep an exponential moving average of the weights with this decay per step (e.g. 0.9998); "

@@ -8,6 +8,7 @@
 
 #include "hoif/core/array.h"
 #include "hoif/data/data_source.h"
+#include "hoif/data/mocap.h"
 
 namespace hoif {
 
@@ -24,8 +25,10 @@ struct PoseSet {
   int num_joints = 0;
   ArrayF inputs;   // (N, J, 2) width-normalised screen coordinates
   ArrayF targets;  // (N, J, 3) camera frame, metres, root-relative (joint 0 is zero)
+  ArrayF roots;    // (N, 3) the root joint in the camera frame, metres (to re-project changed poses)
   std::vector<PoseInfo> info;
   std::vector<std::string> subjects;  // names for PoseInfo::subject
+  std::vector<CameraRig> cameras;     // per subject, as PoseInfo::subject; PoseInfo::camera indexes it
   std::vector<std::string> takes;     // names for PoseInfo::take
 
   int64_t size() const { return static_cast<int64_t>(info.size()); }

@@ -38,11 +38,6 @@ struct TrainOutcome {
 //   log.csv           one row per epoch; loss.png and test_error.png at the end
 TrainOutcome train_model(TrainRun& run);
 
-// Which of `count` poses from position `first` of an epoch flip augmentation mirrors, as a
-// (count, 1, 1) bool tensor: a hash of (seed, epoch, position), so a resumed run mirrors exactly
-// the poses it would have, each with probability 1/2.
-torch::Tensor flip_augment_mask(uint64_t seed, int epoch, int64_t first, int64_t count);
-
 // The optimizer's parameter groups: one (the originals), or with options.output_lr_scale != 1
 // two, the output layer's second.
 std::vector<torch::optim::OptimizerParamGroup> parameter_groups(PoseLifter& model, const TrainOptions& options);
