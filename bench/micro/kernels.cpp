@@ -1,11 +1,14 @@
 // Micro-benchmarks of the fused kernels against the plain LibTorch operations they replace, at
-// the shapes of a training step (ratios: compare the pairs in one run).
+// the shapes of a training step, and of a batch's augmentation against the HOIF-Net training step
+// it precedes (ratios: compare the pairs in one run).
 //   build/bench_kernels [--benchmark_filter=Adam]
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
 #include "hoif/models/fused.h"
 #include "hoif/models/gemm.h"
+#include "hoif/models/lifter.h"
+#include "hoif/training/augment.h"
 #include "hoif/training/optimizer.h"
 
 namespace {
@@ -149,6 +152,55 @@ void BM_HoifLayerFolded(benchmark::State& state) {
   state.SetLabel(state.range(1) ? "mixing first" : "product first");
 }
 BENCHMARK(BM_HoifLayerFolded)->ArgsProduct({{1, 16, 64, 256, 1024}, {0, 1}});
+
+// A batch of 64 16-joint poses, augmented as `hoif train` does: flip only (Args 0), or bone
+// lengths and flip (Args 1; the bones re-projected through a camera with distortion).
+void BM_AugmentBatch(benchmark::State& state) {
+  const int64_t n = 4096, B = 64, J = 16;
+  hoif::PoseSet set;
+  set.num_joints = J;
+  set.subjects = {"S1"};
+  hoif::Camera cam;
+  cam.width = cam.height = 1000;
+  cam.f = {1145, 1144};
+  cam.c = {512, 515};
+  cam.k = {-0.2, 0.24, -0.002};
+  cam.p = {-0.0006, -0.002};
+  set.cameras = {hoif::CameraRig{cam, cam, cam, cam}};
+  set.info.assign(n, {0, 0, 0, 0, 0});
+  set.roots = hoif::ArrayF({n, 3});
+  for (int64_t i = 0; i < n; ++i) set.roots.data()[i * 3 + 2] = 5.0f;
+  const torch::Tensor inputs = torch::rand({n, J, 2}), targets = torch::randn({n, J, 3}) * 0.3;
+  hoif::TrainOptions o;
+  o.flip_augment = true;
+  o.bone_augment = state.range(0) ? 0.15 : 0.0;
+  int64_t first = 0;
+  for (auto _ : state) {
+    const torch::Tensor rows = torch::randint(n, {B}, torch::kLong);
+    torch::Tensor x = inputs.index_select(0, rows), y = targets.index_select(0, rows);
+    hoif::augment_batch(o, set, 0, first, rows, x, y);
+    benchmark::DoNotOptimize(x.data_ptr<float>());
+    first += B;
+  }
+  state.SetItemsProcessed(state.iterations() * B);
+  state.SetLabel(state.range(0) ? "bone lengths + flip" : "flip");
+}
+BENCHMARK(BM_AugmentBatch)->Arg(0)->Arg(1);
+
+// The reference for the augmentation: HOIF-Net's forward and backward pass on 64 poses.
+void BM_HoifTrainingStep(benchmark::State& state) {
+  hoif::ModelConfig config;
+  config.name = "hoif";
+  const auto model = hoif::make_lifter(config.resolved());
+  model->train();
+  const torch::Tensor x = torch::rand({64, 16, 2}), y = torch::randn({64, 16, 3});
+  for (auto _ : state) {
+    model->zero_grad();
+    torch::mse_loss(model->forward(x), y).backward();
+  }
+  state.SetItemsProcessed(state.iterations() * 64);
+}
+BENCHMARK(BM_HoifTrainingStep);
 
 }  // namespace
 

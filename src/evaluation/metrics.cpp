@@ -58,11 +58,12 @@ double procrustes_error(const Frame& p, const Frame& t) {
   return mean_distance((scale * (p0 * r)).rowwise() + mu_t, t);
 }
 
-double scaled_error(const Frame& p, const Frame& t) {
+double least_squares_scale(const Frame& p, const Frame& t) {
   const double pp = p.squaredNorm();
-  const double scale = pp > 0 ? (p.array() * t.array()).sum() / pp : 1.0;
-  return mean_distance(scale * p, t);
+  return pp > 0 ? (p.array() * t.array()).sum() / pp : 1.0;
 }
+
+double scaled_error(const Frame& p, const Frame& t) { return mean_distance(least_squares_scale(p, t) * p, t); }
 
 }  // namespace
 
@@ -76,6 +77,10 @@ std::vector<double> p_mpjpe_per_frame(const ArrayF& predicted, const ArrayF& tar
 
 std::vector<double> n_mpjpe_per_frame(const ArrayF& predicted, const ArrayF& target) {
   return per_frame(predicted, target, scaled_error);
+}
+
+std::vector<double> fitted_scale_per_frame(const ArrayF& predicted, const ArrayF& target) {
+  return per_frame(predicted, target, least_squares_scale);
 }
 
 ArrayF root_relative(const ArrayF& poses) {

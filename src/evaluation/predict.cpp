@@ -28,7 +28,7 @@ ArrayF predict_poses(PoseLifter& model, const ArrayF& inputs, const torch::Devic
 EvaluationReport evaluate_model(PoseLifter& model, const PoseSet& set, const torch::Device& device, bool flip_test,
                                 ArrayF* predictions) {
   ArrayF predicted = predict_poses(model, set.inputs, device, flip_test);
-  EvaluationReport report = protocol_report(predicted, set.targets, set.info);
+  EvaluationReport report = protocol_report(predicted, set.targets, set.info, set.subjects);
   if (predictions) *predictions = std::move(predicted);
   return report;
 }

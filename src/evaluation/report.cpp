@@ -11,7 +11,8 @@
 
 namespace hoif {
 
-EvaluationReport protocol_report(const ArrayF& predicted, const ArrayF& target, const std::vector<PoseInfo>& info) {
+EvaluationReport protocol_report(const ArrayF& predicted, const ArrayF& target, const std::vector<PoseInfo>& info,
+                                 const std::vector<std::string>& subjects) {
   if (predicted.ndim() != 3 || predicted.dim(0) != static_cast<int64_t>(info.size()))
     fail("evaluation", "one prediction per pose is needed");
   const ArrayF p = root_relative(predicted), t = root_relative(target);
@@ -19,6 +20,17 @@ EvaluationReport protocol_report(const ArrayF& predicted, const ArrayF& target, 
   const std::vector<double> joints = mpjpe_per_joint(p, t);
   const Skeleton& skeleton = h36m_skeleton_for(static_cast<int>(joints.size()), "evaluation");
   for (size_t j = 0; j < joints.size(); ++j) r.per_joint.emplace_back(skeleton.names[j], 1000.0 * joints[j]);
+  r.n_p1_pooled = 1000.0 * mean(n_mpjpe_per_frame(p, t));
+  const std::vector<double> scales = fitted_scale_per_frame(p, t);
+  std::vector<double> sum(subjects.size());
+  std::vector<int64_t> count(subjects.size());
+  for (size_t i = 0; i < info.size(); ++i) {
+    if (info[i].subject >= subjects.size()) fail("evaluation", "pose of an unnamed subject");
+    sum[info[i].subject] += scales[i];
+    ++count[info[i].subject];
+  }
+  for (size_t s = 0; s < subjects.size(); ++s)
+    if (count[s]) r.scale_per_subject.emplace_back(subjects[s], sum[s] / static_cast<double>(count[s]));
   return r;
 }
 
@@ -71,6 +83,11 @@ std::string report_json(const EvaluationReport& r, int indent) {
   if (!r.per_joint.empty()) {
     j["per_joint"] = nlohmann::ordered_json::object();
     for (const auto& [name, e] : r.per_joint) j["per_joint"][name] = e;
+  }
+  if (!r.scale_per_subject.empty()) {
+    j["n_p1_pooled"] = r.n_p1_pooled;
+    j["scale_per_subject"] = nlohmann::ordered_json::object();
+    for (const auto& [name, factor] : r.scale_per_subject) j["scale_per_subject"][name] = factor;
   }
   return j.dump(indent);
 }

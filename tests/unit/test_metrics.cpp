@@ -95,3 +95,25 @@ TEST(Report, ActionMeansAreFrameWeightedAndTheHeadlineIsUnweighted) {
   EXPECT_NE(json.find("\"per_action\""), std::string::npos);
   EXPECT_NE(json.find("\"Walking\""), std::string::npos);
 }
+
+TEST(Report, SizeOfThePredictionPerSubject) {
+  // 16-joint poses: S9's predicted at half the size (factor 2), S11's at twice it (factor 0.5);
+  // once scaled, no error is left.
+  ArrayF target({3, 16, 3});
+  for (int64_t i = 0; i < target.size(); ++i) target.values[static_cast<size_t>(i)] = static_cast<float>((i * 37 % 11) - 5) * 0.05f;
+  for (int64_t f = 0; f < 3; ++f)
+    for (int d = 0; d < 3; ++d) target.values[static_cast<size_t>(f * 48 + d)] = 0;
+  ArrayF predicted = target;
+  for (int64_t i = 0; i < 48; ++i) predicted.values[static_cast<size_t>(i)] *= 0.5f;
+  for (int64_t i = 48; i < 144; ++i) predicted.values[static_cast<size_t>(i)] *= 2.0f;
+  const std::vector<PoseInfo> info = {{0, 0, 0, 0, 0}, {1, 0, 0, 0, 0}, {1, 0, 0, 0, 1}};
+  const EvaluationReport r = protocol_report(predicted, target, info, {"S9", "S11"});
+  ASSERT_EQ(r.scale_per_subject.size(), 2u);
+  EXPECT_EQ(r.scale_per_subject[0].first, "S9");
+  EXPECT_NEAR(r.scale_per_subject[0].second, 2.0, 1e-6);
+  EXPECT_EQ(r.scale_per_subject[1].first, "S11");
+  EXPECT_NEAR(r.scale_per_subject[1].second, 0.5, 1e-6);
+  EXPECT_NEAR(r.n_p1_pooled, 0.0, 1e-4);
+  EXPECT_GT(r.p1_pooled, 50.0);
+  EXPECT_NE(report_json(r).find("\"scale_per_subject\""), std::string::npos);
+}

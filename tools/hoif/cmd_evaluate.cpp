@@ -108,6 +108,11 @@ void run(const EvaluateFlags& f) {
   fmt::print("{}", format_report(report));
   fmt::print("all evaluated poses pooled (what the originals log per epoch on the test set): P1 {:.2f} mm, P2 {:.2f} mm\n",
              report.p1_pooled, report.p2_pooled);
+  std::string scales;
+  for (const auto& [subject, factor] : report.scale_per_subject) scales += fmt::format(" {} x{:.4f}", subject, factor);
+  fmt::print("size: P1 after scaling each prediction to fit best (N-MPJPE, pooled) {:.2f} mm; that factor's mean per "
+             "subject (above 1: predicted too small):{}\n",
+             report.n_p1_pooled, scales);
   if (!f.json.empty()) {
     // The report plus what was evaluated, so a results table can be built from the file alone.
     nlohmann::ordered_json j;

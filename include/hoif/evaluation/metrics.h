@@ -13,6 +13,8 @@ std::vector<double> mpjpe_per_frame(const ArrayF& predicted, const ArrayF& targe
 std::vector<double> p_mpjpe_per_frame(const ArrayF& predicted, const ArrayF& target);
 // After scaling predicted by the least-squares factor onto target (N-MPJPE).
 std::vector<double> n_mpjpe_per_frame(const ArrayF& predicted, const ArrayF& target);
+// That factor, per frame: above 1 when the prediction is too small.
+std::vector<double> fitted_scale_per_frame(const ArrayF& predicted, const ArrayF& target);
 
 // Subtracts joint 0 from every joint of each frame (Protocol 1 centres the prediction on its root).
 ArrayF root_relative(const ArrayF& poses);

@@ -20,11 +20,18 @@ struct EvaluationReport {
   double p1 = 0, p2 = 0;                 // unweighted mean over per_action, millimetres
   double p1_pooled = 0, p2_pooled = 0;   // mean over all poses (what the originals log per epoch)
   std::vector<std::pair<std::string, double>> per_joint;  // P1 of each joint over all poses, mm (when known)
+  // How far the predicted size is off (when known): P1 after scaling each prediction by the
+  // factor that fits it best (N-MPJPE, all poses pooled, mm), and that factor's mean per subject
+  // (1: the right size; above 1: predictions too small).
+  double n_p1_pooled = 0;
+  std::vector<std::pair<std::string, double>> scale_per_subject;
   int64_t poses = 0;
 };
 
 // Per-frame errors in metres grouped by action. P1 centres both poses on their root joint.
-EvaluationReport protocol_report(const ArrayF& predicted, const ArrayF& target, const std::vector<PoseInfo>& info);
+// `subjects` names PoseInfo::subject.
+EvaluationReport protocol_report(const ArrayF& predicted, const ArrayF& target, const std::vector<PoseInfo>& info,
+                                 const std::vector<std::string>& subjects);
 // The same from per-frame errors (metres) already computed.
 EvaluationReport protocol_report(const std::vector<double>& p1, const std::vector<double>& p2,
                                  const std::vector<PoseInfo>& info);
@@ -32,7 +39,7 @@ EvaluationReport protocol_report(const std::vector<double>& p1, const std::vecto
 // A fixed-width table: one row per action, then the average.
 std::string format_report(const EvaluationReport& report);
 // {"p1", "p2", "per_action": {action: {"p1", "p2", "poses"}}, "poses", "p1_pooled", "p2_pooled",
-//  "per_joint": {joint: p1}} in millimetres.
+//  "per_joint": {joint: p1}, "n_p1_pooled", "scale_per_subject": {subject: factor}} in millimetres.
 std::string report_json(const EvaluationReport& report, int indent = 2);
 
 }  // namespace hoif
