@@ -153,8 +153,9 @@ void BM_HoifLayerFolded(benchmark::State& state) {
 }
 BENCHMARK(BM_HoifLayerFolded)->ArgsProduct({{1, 16, 64, 256, 1024}, {0, 1}});
 
-// A batch of 64 16-joint poses, augmented as `hoif train` does: flip only (Args 0), or bone
-// lengths and flip (Args 1; the bones re-projected through a camera with distortion).
+// A batch of 64 16-joint poses, augmented as `hoif train` does: flip only (Arg 0), bone lengths
+// and flip (1), or rotation and flip (2); the changed poses re-projected through a camera with
+// distortion.
 void BM_AugmentBatch(benchmark::State& state) {
   const int64_t n = 4096, B = 64, J = 16;
   hoif::PoseSet set;
@@ -173,7 +174,8 @@ void BM_AugmentBatch(benchmark::State& state) {
   const torch::Tensor inputs = torch::rand({n, J, 2}), targets = torch::randn({n, J, 3}) * 0.3;
   hoif::TrainOptions o;
   o.flip_augment = true;
-  o.bone_augment = state.range(0) ? 0.15 : 0.0;
+  o.bone_augment = state.range(0) == 1 ? 0.15 : 0.0;
+  o.rotate_augment = state.range(0) == 2 ? 30.0 : 0.0;
   int64_t first = 0;
   for (auto _ : state) {
     const torch::Tensor rows = torch::randint(n, {B}, torch::kLong);
@@ -183,9 +185,9 @@ void BM_AugmentBatch(benchmark::State& state) {
     first += B;
   }
   state.SetItemsProcessed(state.iterations() * B);
-  state.SetLabel(state.range(0) ? "bone lengths + flip" : "flip");
+  state.SetLabel(state.range(0) == 1 ? "bone lengths + flip" : state.range(0) == 2 ? "rotation + flip" : "flip");
 }
-BENCHMARK(BM_AugmentBatch)->Arg(0)->Arg(1);
+BENCHMARK(BM_AugmentBatch)->Arg(0)->Arg(1)->Arg(2);
 
 // The reference for the augmentation: HOIF-Net's forward and backward pass on 64 poses.
 void BM_HoifTrainingStep(benchmark::State& state) {

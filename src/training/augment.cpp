@@ -1,10 +1,11 @@
 #include "hoif/training/augment.h"
 
+#include <cmath>
 #include <random>
 
 #include <torch/torch.h>
 
-#include "hoif/data/bone_lengths.h"
+#include "hoif/data/pose_augment.h"
 #include "hoif/data/mirror.h"
 
 namespace hoif {
@@ -19,8 +20,9 @@ uint64_t pose_hash(uint64_t seed, int epoch, int64_t position) {
   return z ^ (z >> 31);
 }
 
-// Keeps the bone factors' draws apart from the flip mask's.
+// Keep the bone factors' and the angles' draws apart from the flip mask's and from each other.
 constexpr uint64_t kBoneSeedSalt = 0xB0E1E96711ull;
+constexpr uint64_t kRotationSeedSalt = 0x0A7A7E5A17ull;
 
 }  // namespace
 
@@ -46,15 +48,32 @@ torch::Tensor bone_length_factors(uint64_t seed, int epoch, int64_t first, int64
   return factors;
 }
 
+torch::Tensor rotation_angles(uint64_t seed, int epoch, int64_t first, int64_t count, double range_degrees) {
+  torch::Tensor angles = torch::empty({count}, torch::kDouble);
+  const double range = range_degrees * M_PI / 180.0;
+  std::uniform_real_distribution<double> uniform(-range, range);
+  for (int64_t i = 0; i < count; ++i) {
+    std::mt19937_64 rng(pose_hash(seed ^ kRotationSeedSalt, epoch, first + i));
+    angles.data_ptr<double>()[i] = uniform(rng);
+  }
+  return angles;
+}
+
 void augment_batch(const TrainOptions& o, const PoseSet& set, int epoch, int64_t first, const torch::Tensor& rows,
                    torch::Tensor& x, torch::Tensor& y) {
-  if (o.bone_augment <= 0 && !o.flip_augment) return;
+  if (o.bone_augment <= 0 && o.rotate_augment <= 0 && !o.flip_augment) return;
   const Skeleton& skeleton = h36m_skeleton_for(set.num_joints, "the training poses");
   if (o.bone_augment > 0) {
     const torch::Tensor scaled =
         scale_bones(y, bone_length_factors(o.seed, epoch, first, rows.size(0), o.bone_augment, skeleton), skeleton);
     x = reproject_keypoints(x, y, scaled, set, rows);
     y = scaled;
+  }
+  if (o.rotate_augment > 0) {
+    const torch::Tensor rotated =
+        rotate_about_vertical(y, rotation_angles(o.seed, epoch, first, rows.size(0), o.rotate_augment), set, rows);
+    x = reproject_keypoints(x, y, rotated, set, rows);
+    y = rotated;
   }
   if (o.flip_augment) {
     const torch::Tensor mask = flip_augment_mask(o.seed, epoch, first, rows.size(0));

@@ -56,6 +56,7 @@ std::string TrainOptions::to_json() const {
   j["weight_decay"] = weight_decay;
   j["flip_augment"] = flip_augment;
   j["bone_augment"] = bone_augment;
+  j["rotate_augment"] = rotate_augment;
   j["flip_test"] = flip_test;
   j["eval_stride"] = eval_stride;
   j["weight_average"] = weight_average;
@@ -93,6 +94,7 @@ TrainOptions TrainOptions::from_json(const std::string& text, const std::string&
     o.weight_decay = j.value("weight_decay", 0.0);
     o.flip_augment = j.value("flip_augment", false);
     o.bone_augment = j.value("bone_augment", 0.0);
+    o.rotate_augment = j.value("rotate_augment", 0.0);
     o.flip_test = j.value("flip_test", false);
     o.eval_stride = j.value("eval_stride", 1);
     o.weight_average = j.value("weight_average", 0.0);

@@ -44,11 +44,11 @@ TEST(CliTrain, BudgetedRecipeEvaluateWithFlipAndExport) {
   const std::string data = mini().data.string();
   const CliRun t = run("train --model hoif --data " + data + " --epochs 2 --hid-dim 8 --num-layers 2 --batch-size 8 --threads 1"
                        " --lr-schedule cosine --flip-augment --flip-test --weight-average 0.9 --eval-downsample 2 --loss mpjpe"
-                       " --output-lr-scale 0.5 --weight-decay 0.01 --bone-augment 0.1 --checkpoint " + ck.string());
+                       " --output-lr-scale 0.5 --weight-decay 0.01 --bone-augment 0.1 --rotate-augment 30 --checkpoint " + ck.string());
   ASSERT_EQ(t.exit_code, 0) << t.out << t.err;
   const CliRun i = run("info " + (ck / "last.ckpt").string());
   EXPECT_NE(i.out.find("lr 0.001 cosine to 0 (output layer x0.5), mpjpe loss, clip 1, weight decay 0.01, flip augmentation, "
-                       "bone lengths x0.9 to x1.1, weight average (decay 0.9)"),
+                       "bone lengths x0.9 to x1.1, rotation about the vertical up to 30 deg, weight average (decay 0.9)"),
             std::string::npos)
       << i.out;
   EXPECT_NE(i.out.find("test on every 2 pose(s), flip test-time averaging"), std::string::npos) << i.out;
@@ -65,6 +65,8 @@ TEST(CliTrain, BudgetedRecipeEvaluateWithFlipAndExport) {
                         "--bone-augment: differs from the checkpoint");
   expect_one_line_error(run("train --model hoif --data " + data + " --bone-augment 1.5 --checkpoint " + (ck / "x").string()),
                         "--bone-augment: must be in [0, 1)");
+  expect_one_line_error(run("train --model hoif --data " + data + " --rotate-augment 200 --checkpoint " + (ck / "x").string()),
+                        "--rotate-augment: must be in [0, 180] degrees");
 
   const fs::path json = mini().dir / "budget_eval.json";
   const CliRun e = run("evaluate " + (ck / "last.ckpt").string() + " --flip-test --json " + json.string());

@@ -1,12 +1,12 @@
-// Bone-length augmentation: hand-computed rescaled poses and re-projections, the random factors'
-// properties, and on the real data (skipped when absent) that re-projected GT keypoints are the
-// projections of the rescaled poses.
+// Bone-length and rotation augmentation: hand-computed rescaled and rotated poses and
+// re-projections, the random draws' properties, and on the real data (skipped when absent) that
+// re-projected GT keypoints are the projections of the changed poses.
 #include <gtest/gtest.h>
 
 #include <torch/torch.h>
 
 #include "fixtures.h"
-#include "hoif/data/bone_lengths.h"
+#include "hoif/data/pose_augment.h"
 #include "hoif/data/h36m.h"
 #include "hoif/training/augment.h"
 
@@ -101,7 +101,7 @@ TEST(BoneLengths, PosesWithoutCamerasAreACleanError) {
   const std::string message = test::error_of([&] {
     reproject_keypoints(torch::zeros({1, 16, 2}), standing_pose(), standing_pose(), set, torch::zeros({1}, torch::kLong));
   });
-  EXPECT_NE(message.find("--bone-augment: the training poses carry no camera positions"), std::string::npos) << message;
+  EXPECT_NE(message.find("--bone-augment/--rotate-augment: the training poses carry no camera positions"), std::string::npos) << message;
 }
 
 TEST(BoneLengths, FactorsAreUniformSymmetricAndReproducible) {
@@ -123,7 +123,32 @@ TEST(BoneLengths, FactorsAreUniformSymmetricAndReproducible) {
   EXPECT_FALSE(torch::equal(bone_length_factors(7, 1, 0, 5000, 0.2, sk), a));
 }
 
-TEST(BoneLengths, ReprojectedGroundTruthIsTheProjectionOfTheRescaledPose) {
+TEST(Rotation, QuarterTurnAboutTheVertical) {
+  // The pinhole camera's frame is the world's (R = I), so the vertical is the camera's z axis:
+  // a quarter turn takes (x, y, z) to (-y, x, z).
+  const torch::Tensor pose = standing_pose();
+  const PoseSet set = one_pose_in_front_of_a_pinhole(pose);
+  const torch::Tensor turned =
+      rotate_about_vertical(pose, torch::full({1}, M_PI / 2, torch::kDouble), set, torch::zeros({1}, torch::kLong));
+  const torch::Tensor expected = torch::stack({-pose.select(2, 1), pose.select(2, 0), pose.select(2, 2)}, 2);
+  EXPECT_TRUE(torch::allclose(turned, expected, 0, 1e-6)) << turned;
+  EXPECT_NEAR(turned[0][3][0].item<float>(), -0.8f, 1e-6);  // RFoot (-0.1, 0.8, 0) -> (-0.8, -0.1, 0)
+  EXPECT_NEAR(turned[0][3][1].item<float>(), -0.1f, 1e-6);
+}
+
+TEST(Rotation, AnglesAreUniformAndReproducible) {
+  const torch::Tensor a = rotation_angles(4, 2, 0, 20000, 30);
+  EXPECT_TRUE(torch::equal(a, rotation_angles(4, 2, 0, 20000, 30)));
+  EXPECT_GE(a.min().item<double>(), -M_PI / 6);
+  EXPECT_LE(a.max().item<double>(), M_PI / 6);
+  // Uniform on [-pi/6, pi/6]: standard deviation (pi/3) / sqrt(12) = 0.302.
+  EXPECT_NEAR(a.mean().item<double>(), 0.0, 5 * 0.302 / std::sqrt(20000.0));
+  EXPECT_NEAR(a.std().item<double>(), M_PI / 3 / std::sqrt(12.0), 0.01);
+  EXPECT_TRUE(torch::equal(rotation_angles(4, 2, 700, 50, 30), a.narrow(0, 700, 50)));
+  EXPECT_FALSE(torch::equal(rotation_angles(4, 3, 0, 20000, 30), a));
+}
+
+TEST(PoseAugment, ReprojectedGroundTruthIsTheProjectionOfTheChangedPose) {
   if (test::h36m_root().empty()) GTEST_SKIP() << "Human3.6M not found at ../shared/h36m (set HOIF_H36M)";
   const H36mData data(test::h36m_root());
   DatasetOptions options;
@@ -135,19 +160,39 @@ TEST(BoneLengths, ReprojectedGroundTruthIsTheProjectionOfTheRescaledPose) {
   const torch::Tensor x = torch::from_blob(const_cast<float*>(set.inputs.data()), {n, J, 2}).clone();
   const torch::Tensor y = torch::from_blob(const_cast<float*>(set.targets.data()), {n, J, 3}).clone();
   const Skeleton& sk = h36m_skeleton_for(static_cast<int>(J), "test");
+  const torch::Tensor rows = torch::arange(n);
   const torch::Tensor scaled = scale_bones(y, bone_length_factors(3, 0, 0, n, 0.2, sk), sk);
-  const torch::Tensor moved = reproject_keypoints(x, y, scaled, set, torch::arange(n));
+  const torch::Tensor turned = rotate_about_vertical(y, rotation_angles(3, 0, 0, n, 180), set, rows);
+  for (const torch::Tensor& changed : {scaled, turned}) {
+    const torch::Tensor moved = reproject_keypoints(x, y, changed, set, rows);
+    for (int64_t i = 0; i < n; ++i) {
+      const PoseInfo& info = set.info[static_cast<size_t>(i)];
+      const Camera& cam = set.cameras[info.subject][info.camera];
+      const Eigen::Vector3d root(set.roots.data()[i * 3], set.roots.data()[i * 3 + 1], set.roots.data()[i * 3 + 2]);
+      for (int64_t j = 0; j < J; ++j) {
+        const auto p = changed[i][j];
+        const Eigen::Vector2d expected = normalize_screen(
+            project_to_pixels(cam, root + Eigen::Vector3d(p[0].item<float>(), p[1].item<float>(), p[2].item<float>())),
+            cam.width, cam.height);
+        EXPECT_NEAR(moved[i][j][0].item<float>(), expected.x(), 2e-5) << i << " " << j;
+        EXPECT_NEAR(moved[i][j][1].item<float>(), expected.y(), 2e-5) << i << " " << j;
+      }
+    }
+  }
+  // A turn about the vertical keeps every joint's height above the root (the world's z, found
+  // independently by taking the pose back to the world frame) and every bone's length.
   for (int64_t i = 0; i < n; ++i) {
     const PoseInfo& info = set.info[static_cast<size_t>(i)];
     const Camera& cam = set.cameras[info.subject][info.camera];
     const Eigen::Vector3d root(set.roots.data()[i * 3], set.roots.data()[i * 3 + 1], set.roots.data()[i * 3 + 2]);
-    for (int64_t j = 0; j < J; ++j) {
-      const auto p = scaled[i][j];
-      const Eigen::Vector2d expected = normalize_screen(
-          project_to_pixels(cam, root + Eigen::Vector3d(p[0].item<float>(), p[1].item<float>(), p[2].item<float>())),
-          cam.width, cam.height);
-      EXPECT_NEAR(moved[i][j][0].item<float>(), expected.x(), 2e-5) << i << " " << j;
-      EXPECT_NEAR(moved[i][j][1].item<float>(), expected.y(), 2e-5) << i << " " << j;
-    }
+    auto world_height = [&](const torch::Tensor& pose, int64_t j) {
+      const auto p = pose[i][j];
+      return camera_to_world(cam, root + Eigen::Vector3d(p[0].item<float>(), p[1].item<float>(), p[2].item<float>())).z();
+    };
+    for (int64_t j = 0; j < J; ++j) EXPECT_NEAR(world_height(turned, j), world_height(y, j), 1e-5) << i << " " << j;
+    for (const auto& [child, parent] : sk.edges())
+      EXPECT_NEAR((turned[i][child] - turned[i][parent]).norm().item<float>(), (y[i][child] - y[i][parent]).norm().item<float>(), 1e-5);
   }
+  // Angles of up to 180 degrees turn the poses far: some joint moves by more than 20 cm.
+  EXPECT_GT((turned - y).norm(2, 2).max().item<float>(), 0.2f);
 }

@@ -376,7 +376,7 @@ TEST(Training, FlipAugmentationChangesWhatIsLearned) {
   EXPECT_NE(pa.state.history[0].loss, pb.state.history[0].loss);
 }
 
-TEST(Training, BoneAugmentationChangesWhatIsLearnedAndNeedsCameras) {
+TEST(Training, BoneAndRotationAugmentationChangeWhatIsLearnedAndNeedCameras) {
   torch::set_num_threads(1);
   PoseSet train = synthetic_set(300, 1);
   const PoseSet test = synthetic_set(64, 2);
@@ -387,11 +387,18 @@ TEST(Training, BoneAugmentationChangesWhatIsLearnedAndNeedsCameras) {
   const TrainOutcome pa = train_model(a), pb = train_model(b);
   EXPECT_NE(pa.state.history[0].loss, pb.state.history[0].loss);
   EXPECT_EQ(TrainOptions::from_json(scaled.to_json(), "test").bone_augment, 0.2);
+  TrainOptions turned = small_options(test::temp_dir("rotation_on"), "semgcn");
+  turned.rotate_augment = 30;
+  TrainRun d = run_of(turned, train, test);
+  const TrainOutcome pd = train_model(d);
+  EXPECT_NE(pa.state.history[0].loss, pd.state.history[0].loss);
+  EXPECT_NE(pb.state.history[0].loss, pd.state.history[0].loss);
+  EXPECT_EQ(TrainOptions::from_json(turned.to_json(), "test").rotate_augment, 30);
 
   train.roots = ArrayF();
   TrainRun c = run_of(scaled, train, test);
   const std::string message = test::error_of([&] { train_model(c); });
-  EXPECT_NE(message.find("--bone-augment: the training poses carry no camera positions"), std::string::npos) << message;
+  EXPECT_NE(message.find("--bone-augment/--rotate-augment: the training poses carry no camera positions"), std::string::npos) << message;
 }
 
 TEST(Training, LearnsTheSyntheticMapping) {

@@ -55,12 +55,13 @@ void register_info(CLI::App& app) {
     const std::string schedule = o.lr_schedule == "cosine"     ? fmt::format("lr {} cosine to {}{}", o.lr, o.lr_min, over)
                                  : o.lr_schedule == "constant" ? fmt::format("lr {} constant{}", o.lr, over)
                                                                : fmt::format("lr {} x{} every {} steps", o.lr, o.lr_gamma, o.lr_decay);
-    fmt::print("recipe      {}{} epochs, batch {}, {}{}, {} loss, clip {}{}{}{}{}, seed {}\n", o.train_minutes > 0 ? "at most " : "",
+    fmt::print("recipe      {}{} epochs, batch {}, {}{}, {} loss, clip {}{}{}{}{}{}, seed {}\n", o.train_minutes > 0 ? "at most " : "",
                o.epochs, o.batch_size, schedule,
                o.output_lr_scale != 1 ? fmt::format(" (output layer x{})", o.output_lr_scale) : "", o.loss,
                o.max_norm ? "1" : "off", o.weight_decay > 0 ? fmt::format(", weight decay {}", o.weight_decay) : "",
                o.flip_augment ? ", flip augmentation" : "",
                o.bone_augment > 0 ? fmt::format(", bone lengths x{} to x{}", 1 - o.bone_augment, 1 + o.bone_augment) : "",
+               o.rotate_augment > 0 ? fmt::format(", rotation about the vertical up to {} deg", o.rotate_augment) : "",
                o.weight_average > 0 ? fmt::format(", weight average (decay {})", o.weight_average) : "", o.seed);
     const std::vector<std::string>& held_out = o.data.validation_subjects;
     if (o.flip_test || o.eval_stride > 1 || !held_out.empty())

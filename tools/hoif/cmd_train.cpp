@@ -51,6 +51,8 @@ void apply(const TrainFlags& f, TrainOptions& o, bool resuming) {
   set("--flip-augment", o.flip_augment, f.flip_augment);
   set("--bone-augment", o.bone_augment, v.bone_augment);
   if (!(o.bone_augment >= 0 && o.bone_augment < 1)) fail("--bone-augment", "must be in [0, 1)");
+  set("--rotate-augment", o.rotate_augment, v.rotate_augment);
+  if (!(o.rotate_augment >= 0 && o.rotate_augment <= 180)) fail("--rotate-augment", "must be in [0, 180] degrees");
   set("--weight-average", o.weight_average, v.weight_average);
   if (!(o.weight_average >= 0 && o.weight_average < 1)) fail("--weight-average", "must be in [0, 1)");
   set("--dropout", o.model.dropout, v.model.dropout);
@@ -178,6 +180,10 @@ void register_train(CLI::App& app) {
   cmd->add_option("--bone-augment", o.bone_augment,
                   "Scale each training pose's bones by random factors in [1 - R, 1 + R] (a left bone as its right "
                   "one) and move its 2D keypoints with their projection (0: off)")
+      ->capture_default_str();
+  cmd->add_option("--rotate-augment", o.rotate_augment,
+                  "Rotate each training pose about the world's vertical through its root by a random angle in "
+                  "[-DEG, DEG] degrees and move its 2D keypoints with their projection (0: off)")
       ->capture_default_str();
   cmd->add_flag("--flip-test", f->flip_test, "Per-epoch evaluation averages each pose with its lifted mirror image");
   cmd->add_option("--weight-average", o.weight_average,

@@ -1,6 +1,6 @@
 #pragma once
-// Training-time augmentation of a batch: bone-length scaling (data/bone_lengths.h), then flip
-// (data/mirror.h). Every random draw is a hash of (seed, epoch, position in the epoch), so a
+// Training-time augmentation of a batch: bone-length scaling, then rotation about the vertical
+// (data/pose_augment.h), then flip (data/mirror.h). Every random draw is a hash of (seed, epoch, position in the epoch), so a
 // resumed run augments exactly the poses it would have, in the same way.
 #include <cstdint>
 
@@ -22,7 +22,11 @@ torch::Tensor flip_augment_mask(uint64_t seed, int epoch, int64_t first, int64_t
 torch::Tensor bone_length_factors(uint64_t seed, int epoch, int64_t first, int64_t count, double range,
                                   const Skeleton& skeleton);
 
-// Applies options.bone_augment and options.flip_augment to the batch (x, y) = (inputs, targets)
+// (count) angles in radians, uniform in [-range, range] degrees, for the poses from position
+// `first` of an epoch.
+torch::Tensor rotation_angles(uint64_t seed, int epoch, int64_t first, int64_t count, double range_degrees);
+
+// Applies options.bone_augment, options.rotate_augment and options.flip_augment to the batch (x, y) = (inputs, targets)
 // of `set`'s rows `rows`, which start at position `first` of epoch `epoch`.
 void augment_batch(const TrainOptions& options, const PoseSet& set, int epoch, int64_t first, const torch::Tensor& rows,
                    torch::Tensor& x, torch::Tensor& y);

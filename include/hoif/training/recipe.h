@@ -7,7 +7,7 @@
 //   hoif             batch 256,  50 epochs, lr 1e-3 x0.80 every 100k steps
 // All: Adam, gradient-norm clipping at 1, MSE in metres, reshuffled every epoch.
 // Beyond the originals (off by default): a cosine schedule over the run's steps or over a
-// fixed training time, flip and bone-length augmentation, flip test-time averaging in the
+// fixed training time, flip, bone-length and rotation augmentation, flip test-time averaging in the
 // per-epoch evaluation, a strided per-epoch test, an exponential moving average of the weights,
 // the MPJPE loss, a lower learning rate for the output layer, decoupled weight decay, training
 // subjects held out for the per-epoch evaluation.
@@ -41,6 +41,9 @@ struct TrainOptions {
   // > 0: scale each training pose's bones by random factors in [1 - this, 1 + this] and move its
   // 2D keypoints with the projection (training/augment.h); 0: off, the originals.
   double bone_augment = 0.0;
+  // > 0: rotate each training pose about the world's vertical through its root by a random angle
+  // in [-this, this] degrees and move its 2D keypoints with the projection; 0: off, the originals.
+  double rotate_augment = 0.0;
   bool flip_test = false;     // per-epoch evaluation averages each pose with its mirror image
   int eval_stride = 1;        // per-epoch evaluation on every N-th test pose
   double weight_average = 0;  // > 0: keep, evaluate and save an average of the weights with this per-step decay

@@ -1,10 +1,25 @@
-#include "hoif/data/bone_lengths.h"
+#include "hoif/data/pose_augment.h"
 
+#include <Eigen/Geometry>
 #include <torch/torch.h>
 
 #include "hoif/core/error.h"
 
 namespace hoif {
+
+namespace {
+
+void check_cameras(const PoseSet& set) {
+  if (set.roots.size() != set.size() * 3 || set.cameras.size() != set.subjects.size())
+    fail("--bone-augment/--rotate-augment", "the training poses carry no camera positions (build them with build_pose_set)");
+}
+
+const Camera& camera_of(const PoseSet& set, int64_t row) {
+  const PoseInfo& info = set.info[static_cast<size_t>(row)];
+  return set.cameras[info.subject][info.camera];
+}
+
+}  // namespace
 
 torch::Tensor scale_bones(const torch::Tensor& poses, const torch::Tensor& factors, const Skeleton& skeleton) {
   const int64_t J = skeleton.num_joints();
@@ -28,11 +43,33 @@ torch::Tensor scale_bones(const torch::Tensor& poses, const torch::Tensor& facto
   return out.to(poses.options());
 }
 
+torch::Tensor rotate_about_vertical(const torch::Tensor& poses, const torch::Tensor& angles, const PoseSet& set,
+                                    const torch::Tensor& rows) {
+  const int64_t B = rows.size(0), J = set.num_joints;
+  check_cameras(set);
+  if (poses.sizes() != torch::IntArrayRef{B, J, 3} || angles.numel() != B)
+    fail("rotate_about_vertical", "expects (B, J, 3) poses and B angles for B rows");
+  const torch::Tensor p = poses.to(torch::kCPU, torch::kFloat).contiguous();
+  const torch::Tensor a = angles.to(torch::kCPU, torch::kDouble).contiguous();
+  const torch::Tensor r = rows.to(torch::kCPU, torch::kLong).contiguous();
+  torch::Tensor out = torch::empty_like(p);
+  for (int64_t b = 0; b < B; ++b) {
+    // The world's z axis in this camera's frame, and the rotation about it (Rodrigues).
+    const Eigen::Vector3d up = camera_of(set, r.data_ptr<int64_t>()[b]).R * Eigen::Vector3d::UnitZ();
+    const Eigen::Matrix3d rotation = Eigen::AngleAxisd(a.data_ptr<double>()[b], up.normalized()).toRotationMatrix();
+    for (int64_t j = 0; j < J; ++j) {
+      const float* in = p.data_ptr<float>() + (b * J + j) * 3;
+      const Eigen::Vector3d v = rotation * Eigen::Vector3d(in[0], in[1], in[2]);
+      for (int d = 0; d < 3; ++d) out.data_ptr<float>()[(b * J + j) * 3 + d] = static_cast<float>(v[d]);
+    }
+  }
+  return out.to(poses.options());
+}
+
 torch::Tensor reproject_keypoints(const torch::Tensor& inputs, const torch::Tensor& before, const torch::Tensor& after,
                                   const PoseSet& set, const torch::Tensor& rows) {
   const int64_t B = rows.size(0), J = set.num_joints;
-  if (set.roots.size() != set.size() * 3 || set.cameras.size() != set.subjects.size())
-    fail("--bone-augment", "the training poses carry no camera positions (build them with build_pose_set)");
+  check_cameras(set);
   if (inputs.sizes() != torch::IntArrayRef{B, J, 2} || before.sizes() != torch::IntArrayRef{B, J, 3} ||
       after.sizes() != before.sizes())
     fail("reproject_keypoints", "expects (B, J, 2) keypoints and (B, J, 3) poses for B rows");
@@ -44,8 +81,7 @@ torch::Tensor reproject_keypoints(const torch::Tensor& inputs, const torch::Tens
   float* o = out.data_ptr<float>();
   for (int64_t b = 0; b < B; ++b) {
     const int64_t row = r.data_ptr<int64_t>()[b];
-    const PoseInfo& info = set.info[static_cast<size_t>(row)];
-    const Camera& cam = set.cameras[info.subject][info.camera];
+    const Camera& cam = camera_of(set, row);
     const float* root_xyz = set.roots.data() + row * 3;
     const Eigen::Vector3d root(root_xyz[0], root_xyz[1], root_xyz[2]);
     const double scale = 2.0 / cam.width;  // pixels -> width-normalised units
