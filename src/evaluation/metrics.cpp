@@ -63,8 +63,6 @@ double least_squares_scale(const Frame& p, const Frame& t) {
   return pp > 0 ? (p.array() * t.array()).sum() / pp : 1.0;
 }
 
-double scaled_error(const Frame& p, const Frame& t) { return mean_distance(least_squares_scale(p, t) * p, t); }
-
 }  // namespace
 
 std::vector<double> mpjpe_per_frame(const ArrayF& predicted, const ArrayF& target) {
@@ -75,12 +73,13 @@ std::vector<double> p_mpjpe_per_frame(const ArrayF& predicted, const ArrayF& tar
   return per_frame(predicted, target, procrustes_error);
 }
 
-std::vector<double> n_mpjpe_per_frame(const ArrayF& predicted, const ArrayF& target) {
-  return per_frame(predicted, target, scaled_error);
-}
-
-std::vector<double> fitted_scale_per_frame(const ArrayF& predicted, const ArrayF& target) {
-  return per_frame(predicted, target, least_squares_scale);
+std::vector<double> n_mpjpe_per_frame(const ArrayF& predicted, const ArrayF& target, std::vector<double>* scales) {
+  if (scales) scales->clear();
+  return per_frame(predicted, target, [scales](const Frame& p, const Frame& t) {
+    const double scale = least_squares_scale(p, t);
+    if (scales) scales->push_back(scale);
+    return mean_distance(scale * p, t);
+  });
 }
 
 ArrayF root_relative(const ArrayF& poses) {

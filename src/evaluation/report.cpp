@@ -20,8 +20,8 @@ EvaluationReport protocol_report(const ArrayF& predicted, const ArrayF& target, 
   const std::vector<double> joints = mpjpe_per_joint(p, t);
   const Skeleton& skeleton = h36m_skeleton_for(static_cast<int>(joints.size()), "evaluation");
   for (size_t j = 0; j < joints.size(); ++j) r.per_joint.emplace_back(skeleton.names[j], 1000.0 * joints[j]);
-  r.n_p1_pooled = 1000.0 * mean(n_mpjpe_per_frame(p, t));
-  const std::vector<double> scales = fitted_scale_per_frame(p, t);
+  std::vector<double> scales;
+  r.n_p1_pooled = 1000.0 * mean(n_mpjpe_per_frame(p, t, &scales));
   std::vector<double> sum(subjects.size());
   std::vector<int64_t> count(subjects.size());
   for (size_t i = 0; i < info.size(); ++i) {

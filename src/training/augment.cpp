@@ -63,18 +63,12 @@ void augment_batch(const TrainOptions& o, const PoseSet& set, int epoch, int64_t
                    torch::Tensor& x, torch::Tensor& y) {
   if (o.bone_augment <= 0 && o.rotate_augment <= 0 && !o.flip_augment) return;
   const Skeleton& skeleton = h36m_skeleton_for(set.num_joints, "the training poses");
-  if (o.bone_augment > 0) {
-    const torch::Tensor scaled =
-        scale_bones(y, bone_length_factors(o.seed, epoch, first, rows.size(0), o.bone_augment, skeleton), skeleton);
-    x = reproject_keypoints(x, y, scaled, set, rows);
-    y = scaled;
-  }
-  if (o.rotate_augment > 0) {
-    const torch::Tensor rotated =
-        rotate_about_vertical(y, rotation_angles(o.seed, epoch, first, rows.size(0), o.rotate_augment), set, rows);
-    x = reproject_keypoints(x, y, rotated, set, rows);
-    y = rotated;
-  }
+  const torch::Tensor original = y;
+  if (o.bone_augment > 0)
+    y = scale_bones(y, bone_length_factors(o.seed, epoch, first, rows.size(0), o.bone_augment, skeleton), skeleton);
+  if (o.rotate_augment > 0)
+    y = rotate_about_vertical(y, rotation_angles(o.seed, epoch, first, rows.size(0), o.rotate_augment), set, rows);
+  if (o.bone_augment > 0 || o.rotate_augment > 0) x = reproject_keypoints(x, original, y, set, rows);
   if (o.flip_augment) {
     const torch::Tensor mask = flip_augment_mask(o.seed, epoch, first, rows.size(0));
     x = torch::where(mask, mirror_poses(x, skeleton), x);

@@ -78,6 +78,14 @@ Eigen::Vector3d mini_joint(int subject, int take, int frame, int joint) {
   return {0.01 * joint + 0.001 * frame + 0.1 * take, 0.02 * joint - 0.1 * subject, 0.005 * (joint % 7) + 0.002 * frame};
 }
 
+Camera pinhole_camera() {
+  Camera cam;
+  cam.width = cam.height = 1000;
+  cam.f = {1000, 1000};
+  cam.c = {500, 500};
+  return cam;
+}
+
 Camera mini_camera(int c) {
   Camera cam;
   const double angle = 0.3 * c;  // rotation about the optical axis

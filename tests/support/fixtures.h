@@ -32,6 +32,9 @@ MiniArchive make_mini_archive(const std::filesystem::path& root, bool float64);
 Eigen::Vector3d mini_joint(int subject, int take, int frame, int joint);
 // Camera c of the mini archive (camera 0: R = I, T = (0, 0, -5) m, no distortion).
 Camera mini_camera(int camera);
+// A 1000 x 1000 pinhole camera at the world's origin, looking along its axes (R = I): f = 1000 px,
+// principal point (500, 500), no distortion.
+Camera pinhole_camera();
 
 // The message of the hoif::Error that f throws ("" if it throws none).
 std::string error_of(const std::function<void()>& f);

@@ -38,10 +38,7 @@ PoseSet one_pose_in_front_of_a_pinhole(const torch::Tensor& pose) {
   PoseSet set;
   set.num_joints = 16;
   set.subjects = {"S1"};
-  Camera cam;
-  cam.width = cam.height = 1000;
-  cam.f = {1000, 1000};
-  cam.c = {500, 500};
+  const Camera cam = test::pinhole_camera();
   set.cameras = {CameraRig{cam, cam, cam, cam}};
   set.info = {{0, 0, 2, 0, 0}};
   set.roots = ArrayF({1, 3});

@@ -102,10 +102,7 @@ PoseSet synthetic_set(int64_t n, uint64_t seed) {
   std::memcpy(s.targets.data(), y.contiguous().data_ptr<float>(), sizeof(float) * static_cast<size_t>(n * 48));
   for (int64_t i = 0; i < n; ++i) s.info.push_back({0, 13, static_cast<uint8_t>(i % 4), 0, static_cast<uint32_t>(i)});
   // Where bone-length augmentation re-projects: every root 5 m in front of a pinhole camera.
-  Camera cam;
-  cam.width = cam.height = 1000;
-  cam.f = {1000, 1000};
-  cam.c = {500, 500};
+  const Camera cam = test::pinhole_camera();
   s.cameras = {CameraRig{cam, cam, cam, cam}};
   s.roots = ArrayF({n, 3});
   for (int64_t i = 0; i < n; ++i) s.roots.data()[i * 3 + 2] = 5.0f;

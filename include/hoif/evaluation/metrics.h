@@ -11,10 +11,10 @@ std::vector<double> mpjpe_per_frame(const ArrayF& predicted, const ArrayF& targe
 // After a per-frame similarity Procrustes alignment of predicted onto target (rotation with the
 // reflection removed, isotropic scale, translation): Protocol 2.
 std::vector<double> p_mpjpe_per_frame(const ArrayF& predicted, const ArrayF& target);
-// After scaling predicted by the least-squares factor onto target (N-MPJPE).
-std::vector<double> n_mpjpe_per_frame(const ArrayF& predicted, const ArrayF& target);
-// That factor, per frame: above 1 when the prediction is too small.
-std::vector<double> fitted_scale_per_frame(const ArrayF& predicted, const ArrayF& target);
+// After scaling predicted by the least-squares factor onto target (N-MPJPE); `scales`, if
+// given, receives that factor per frame (above 1 when the prediction is too small).
+std::vector<double> n_mpjpe_per_frame(const ArrayF& predicted, const ArrayF& target,
+                                      std::vector<double>* scales = nullptr);
 
 // Subtracts joint 0 from every joint of each frame (Protocol 1 centres the prediction on its root).
 ArrayF root_relative(const ArrayF& poses);

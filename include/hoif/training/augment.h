@@ -1,6 +1,7 @@
 #pragma once
 // Training-time augmentation of a batch: bone-length scaling, then rotation about the vertical
-// (data/pose_augment.h), then flip (data/mirror.h). Every random draw is a hash of (seed, epoch, position in the epoch), so a
+// (data/pose_augment.h), with one re-projection of the 2D keypoints for both, then flip
+// (data/mirror.h). Every random draw is a hash of (seed, epoch, position in the epoch), so a
 // resumed run augments exactly the poses it would have, in the same way.
 #include <cstdint>
 
@@ -26,8 +27,9 @@ torch::Tensor bone_length_factors(uint64_t seed, int epoch, int64_t first, int64
 // `first` of an epoch.
 torch::Tensor rotation_angles(uint64_t seed, int epoch, int64_t first, int64_t count, double range_degrees);
 
-// Applies options.bone_augment, options.rotate_augment and options.flip_augment to the batch (x, y) = (inputs, targets)
-// of `set`'s rows `rows`, which start at position `first` of epoch `epoch`.
+// Applies options.bone_augment, options.rotate_augment and options.flip_augment to the batch
+// (x, y) = (inputs, targets) of `set`'s rows `rows`, which start at position `first` of epoch
+// `epoch`.
 void augment_batch(const TrainOptions& options, const PoseSet& set, int epoch, int64_t first, const torch::Tensor& rows,
                    torch::Tensor& x, torch::Tensor& y);
 
