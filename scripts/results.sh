@@ -72,6 +72,10 @@ declare -A rows=(
   # late rise in test error, most was in the pose's orientation relative to the camera (RESULTS.md,
   # "What rises"); a turned pose is a real view of the same body from the same camera.
   [hoif_gt_turn64]="--model hoif --keypoints gt $budget_batch64 --lr 1e-3 --weight-decay 0.1 --rotate-augment 180"
+  # HOIF-Net's lowest early epochs (budget-3h-batch64-wd0.1-turn180: 38.36, 37.82 mm after epochs
+  # 1 and 2, RESULTS.md) for SemGCN with non-local blocks, whose budget row's test error also rose
+  # late and never reached its published P1.
+  [semgcn-nonlocal_gt_turn64]="--model semgcn-nonlocal --keypoints gt $budget_batch64 --lr 1e-3 --weight-decay 0.1 --rotate-augment 180"
   # The same for SemGCN with non-local blocks, whose budget row's test error also rose late.
   [semgcn-nonlocal_gt_wd64]="--model semgcn-nonlocal --keypoints gt $budget_batch64 --lr 1e-3 --weight-decay 0.01"
   [hoif_sh_batch64]="--model hoif --keypoints sh_pt_mpii $budget_batch64 --lr 1e-3"
