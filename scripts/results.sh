@@ -55,6 +55,9 @@ declare -A rows=(
   [semgcn-nonlocal_gt_batch64]="--model semgcn-nonlocal --keypoints gt $budget_batch64 --lr 1e-3"
   # HGCN underfits at batch 256 (RESULTS.md): four times the optimizer steps in the same time.
   [hgcn_gt_batch64]="--model hgcn --keypoints gt $budget_batch64 --lr 1e-3 --output-lr-scale 0.1"
+  # ... at batch 32: in 8-minute screens HGCN's test P1 fell from 96.61 mm at batch 256 to 77.31 at
+  # 64 and 73.57 at 32, at 21% fewer poses/s (RESULTS.md, "Batch size and weight decay for HGCN").
+  [hgcn_gt_batch32]="--model hgcn --keypoints gt ${budget_batch64/--batch-size 64/--batch-size 32} --lr 1e-3 --output-lr-scale 0.1"
   # budget-3h-batch64 with decoupled weight decay at PyTorch's AdamW default (0.01): in every
   # budget row the test error rises late while the training loss keeps falling (RESULTS.md).
   [hoif_gt_wd64]="--model hoif --keypoints gt $budget_batch64 --lr 1e-3 --weight-decay 0.01"
