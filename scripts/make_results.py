@@ -28,7 +28,8 @@ ACTIONS = ["Directions", "Discussion", "Eating", "Greeting", "Phoning", "Photo",
 ACTION_HEADS = ["Dir.", "Disc.", "Eat", "Greet", "Phone", "Photo", "Pose", "Purch.", "Sit", "SitD.", "Smoke",
                 "Wait", "WalkD.", "Walk", "WalkT."]
 RECIPES = {"budget": "budget-3h", "original": "original", "7epochs": "budget-7ep", "dropout": "budget-3h-dropout",
-           "batch64": "budget-3h-batch64", "batch32": "budget-3h-batch32", "short64": "budget-45min-batch64", "wd64": "budget-3h-batch64-wd0.01",
+           "batch64": "budget-3h-batch64", "batch32": "budget-3h-batch32", "short64": "budget-45min-batch64",
+           "wd64": "budget-3h-batch64-wd0.01",
            "strongwd64": "budget-3h-batch64-wd0.1", "constwd64": "budget-3h-batch64-constant-wd0.1",
            "constwd64_heldout": "heldout-S8-8ep-batch64-constant-wd0.1", "bones64": "budget-3h-batch64-wd0.1-bones0.15",
            "turn64": "budget-3h-batch64-wd0.1-turn180", "turn1ep": "1ep-batch64-constant-wd0.1-turn180"}

@@ -32,7 +32,7 @@ constant_batch64="${budget_batch64/--lr-schedule cosine/--lr-schedule constant}"
 short_batch64="--batch-size 64 $budget_changes --train-minutes 45"
 # One epoch at a constant rate (about 13 minutes): the length at which the error of a training
 # subject held out of training (S8, row hoif_gt_constwd64_heldout) was lowest.
-one_epoch_batch64="--batch-size 64 ${budget_changes/--lr-schedule cosine/--lr-schedule constant} --epochs 1"
+one_epoch_batch64="${constant_batch64/--train-minutes 180/--epochs 1}"
 declare -A rows=(
   [martinez_gt_budget]="--model martinez --keypoints gt $budget --lr 2e-3"
   [semgcn_gt_budget]="--model semgcn --keypoints gt $budget --lr 2e-3"
