@@ -1,5 +1,6 @@
 #include "hoif/core/atomic_file.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -10,24 +11,45 @@ namespace hoif {
 
 namespace fs = std::filesystem;
 
-void write_atomically(const fs::path& path, const std::function<void(const fs::path&)>& write) {
-  if (path.has_parent_path()) {
+namespace {
+
+// umask() can only be read by setting it; do that once while the program is single-threaded.
+const mode_t process_umask = [] {
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  return mask;
+}();
+
+}  // namespace
+
+PendingFile::PendingFile(fs::path target) : target_(std::move(target)) {
+  temporary_ = target_.parent_path() / ("." + target_.filename().string() + ".tmp-" + std::to_string(::getpid()));
+  if (target_.has_parent_path()) {
     std::error_code ec;
-    fs::create_directories(path.parent_path(), ec);
-    if (ec) fail(path.string(), "cannot create its folder: " + ec.message());
+    fs::create_directories(target_.parent_path(), ec);
+    if (ec) fail(target_.string(), "cannot create its folder: " + ec.message());
   }
-  fs::path tmp = path;
-  tmp += ".tmp" + std::to_string(::getpid());
-  try {
-    write(tmp);
-    std::error_code ec;
-    fs::rename(tmp, path, ec);
-    if (ec) fail(path.string(), "cannot replace the file: " + ec.message());
-  } catch (...) {
+}
+
+PendingFile::~PendingFile() {
+  if (!committed_) {
     std::error_code ignored;
-    fs::remove(tmp, ignored);
-    throw;
+    fs::remove(temporary_, ignored);
   }
+}
+
+void PendingFile::commit() {
+  if (::chmod(temporary_.c_str(), 0666 & ~process_umask) != 0) fail(target_.string(), "cannot set its permissions");
+  std::error_code ec;
+  fs::rename(temporary_, target_, ec);
+  if (ec) fail(target_.string(), "cannot replace the file: " + ec.message());
+  committed_ = true;
+}
+
+void write_atomically(const fs::path& path, const std::function<void(const fs::path&)>& write) {
+  PendingFile file(path);
+  write(file.path());
+  file.commit();
 }
 
 void write_text_atomically(const fs::path& path, std::string_view text) {

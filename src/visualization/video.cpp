@@ -1,7 +1,6 @@
 #include "hoif/visualization/video.h"
 
 #include <gif_lib.h>
-#include <unistd.h>
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -32,33 +31,6 @@ std::string lower_extension(const std::string& path) {
   for (auto& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return e;
 }
-
-// The target's temporary sibling; renamed over the target on success, removed otherwise.
-class PendingFile {
- public:
-  explicit PendingFile(const std::string& target)
-      : target_(target),
-        temporary_((fs::path(target).parent_path() /
-                    fmt::format(".{}.tmp-{}", fs::path(target).filename().string(), ::getpid()))
-                       .string()) {}
-  ~PendingFile() {
-    if (!done_) {
-      std::error_code ec;
-      fs::remove(temporary_, ec);
-    }
-  }
-  const std::string& path() const { return temporary_; }
-  void commit() {
-    std::error_code ec;
-    fs::rename(temporary_, target_, ec);
-    if (ec) fail(target_, "cannot write: " + ec.message());
-    done_ = true;
-  }
-
- private:
-  std::string target_, temporary_;
-  bool done_ = false;
-};
 
 // ------------------------------------------------------------------ GIF
 

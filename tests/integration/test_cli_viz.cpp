@@ -1,6 +1,7 @@
 // hoif viz and hoif plot end to end: the written GIF and MP4 are decoded by an independent
 // decoder (FFmpeg's ffprobe) and must have the frame count, size and duration asked for.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <array>
 #include <cstdio>
@@ -93,10 +94,13 @@ TEST(CliViz, GifAndMp4HaveTheFramesSizeAndDurationAskedFor) {
   const std::string common = "viz --predictions " + preds.string() + " --subject S9 --action 'Walking 1' --camera 1";
   // 40 frames at 50 fps, first 30, averaged in pairs: 15 frames at 25 fps = 0.6 s. --size 3:
   // three 300-pixel panels, 352 high with the title and caption.
+  const mode_t old_mask = ::umask(022);  // hoif inherits it: new files are then 0644
   const auto gif = run(common + " --limit 30 --downsample 2 --output " + (dir / "a.gif").string());
+  ::umask(old_mask);
   ASSERT_EQ(gif.exit_code, 0) << gif.err;
   EXPECT_NE(gif.out.find("mean MPJPE of the frames shown 10.0 mm"), std::string::npos) << gif.out;
   EXPECT_EQ(probe(dir / "a.gif"), "15,900,352,0.600000");
+  EXPECT_EQ(static_cast<mode_t>(fs::status(dir / "a.gif").permissions()), mode_t{0644});
   const auto mp4 = run(common + " --limit 30 --downsample 2 --output " + (dir / "a.mp4").string());
   ASSERT_EQ(mp4.exit_code, 0) << mp4.err;
   EXPECT_EQ(probe(dir / "a.mp4"), "15,900,352,0.600000");

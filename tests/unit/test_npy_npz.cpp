@@ -2,6 +2,8 @@
 // numpy reading what hoif writes, and corrupt input.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <fstream>
 
@@ -186,4 +188,16 @@ TEST(AtomicFile, AFailedWriteLeavesTheOldFileAndNoTemporary) {
   EXPECT_EQ(files, 1);
   write_atomically(target, [](const fs::path& tmp) { write_bytes(tmp, {4}); });
   EXPECT_EQ(read_bytes(target), (std::vector<uint8_t>{4}));
+}
+
+TEST(AtomicFile, TheFileGetsTheModeOfANewFileWhateverTheWriterCreatedItWith) {
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  const fs::path target = test::temp_dir("atomic_mode") / "out.gif";
+  // giflib creates its files 0600; the user should get what any new file gets.
+  write_atomically(target, [](const fs::path& tmp) {
+    write_bytes(tmp, {1});
+    fs::permissions(tmp, fs::perms::owner_read);
+  });
+  EXPECT_EQ(static_cast<mode_t>(fs::status(target).permissions()), 0666 & ~mask);
 }
