@@ -101,6 +101,39 @@ void draw_titles_and_y_axis(cairo_t* cr, const PlotAxes& axes, const PlotArea& a
   cairo_stroke(cr);
 }
 
+// The legend sits in a column right of the plot area, so that it never hides a curve however
+// many series there are: its width fits the longest label, and its rows close up to fit the height.
+constexpr double kLegendFont = 12, kLegendSwatch = 25, kLegendGap = 15;
+
+// At most half the image, so that a plot area remains whatever the labels.
+double legend_width(cairo_t* cr, const std::vector<PlotSeries>& series, int image_width) {
+  cairo_set_font_size(cr, kLegendFont);
+  double widest = 0;
+  for (const auto& s : series) {
+    cairo_text_extents_t ext;
+    cairo_text_extents(cr, s.label.c_str(), &ext);
+    widest = std::max(widest, ext.x_advance);
+  }
+  return series.empty() ? 0 : std::min(kLegendGap + kLegendSwatch + 7 + widest, 0.5 * image_width);
+}
+
+// One row per series from the plot area's top right: its swatch (drawn by draw_swatch(k, x, y)
+// in the series' colour, y the row's baseline) and its label.
+template <typename DrawSwatch>
+void draw_legend(cairo_t* cr, const PlotArea& a, const std::vector<PlotSeries>& series, DrawSwatch draw_swatch) {
+  const double x = a.left + a.width + kLegendGap;
+  const double row = std::min(18.0, a.height / std::max<double>(1, static_cast<double>(series.size())));
+  cairo_set_font_size(cr, kLegendFont);
+  for (size_t k = 0; k < series.size(); ++k) {
+    const double y = a.top + 12 + row * static_cast<double>(k);
+    set_series_colour(cr, k);
+    draw_swatch(k, x, y);
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    cairo_move_to(cr, x + kLegendSwatch + 7, y);
+    cairo_show_text(cr, series[k].label.c_str());
+  }
+}
+
 // A white image with a cairo context and the plots' font, saved as PNG atomically.
 struct Canvas {
   Canvas(int width, int height)
@@ -150,7 +183,7 @@ void write_line_plot(const std::string& path, const PlotAxes& axes, const std::v
   Canvas canvas(width, height);
   cairo_t* cr = canvas.cr;
 
-  const double left = 80, right = 20, top = 50, bottom = 60;
+  const double left = 80, right = 20 + legend_width(cr, series, width), top = 50, bottom = 60;
   const double pw = width - left - right, ph = height - top - bottom;
   auto ty = [&](double v) { return axes.log_y ? std::log10(std::max(v, 1e-12)) : v; };
   double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
@@ -192,10 +225,10 @@ void write_line_plot(const std::string& path, const PlotAxes& axes, const std::v
 
   // Lines with point markers, then the legend.
   cairo_set_line_width(cr, 2);
+  const double dash = 6;
   for (size_t k = 0; k < series.size(); ++k) {
     const auto& s = series[k];
     set_series_colour(cr, k);
-    const double dash = 6;
     cairo_set_dash(cr, &dash, k < kPaletteSize ? 0 : 1, 0);
     bool started = false;
     for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
@@ -210,15 +243,13 @@ void write_line_plot(const std::string& path, const PlotAxes& axes, const std::v
         cairo_arc(cr, px(s.x[i]), py(s.y[i]), 3, 0, 2 * M_PI);
         cairo_fill(cr);
       }
-    cairo_set_font_size(cr, 12);
-    const double ly = top + 18 + 18 * static_cast<double>(k);
-    cairo_move_to(cr, left + pw - 190, ly - 4);
-    cairo_line_to(cr, left + pw - 165, ly - 4);
-    cairo_stroke(cr);
-    cairo_set_source_rgb(cr, 0, 0, 0);
-    cairo_move_to(cr, left + pw - 158, ly);
-    cairo_show_text(cr, s.label.c_str());
   }
+  draw_legend(cr, {left, top, pw, ph}, series, [&](size_t k, double x, double y) {
+    cairo_set_dash(cr, &dash, k < kPaletteSize ? 0 : 1, 0);
+    cairo_move_to(cr, x, y - 4);
+    cairo_line_to(cr, x + kLegendSwatch, y - 4);
+    cairo_stroke(cr);
+  });
   cairo_set_dash(cr, nullptr, 0, 0);
   if (empty) {
     cairo_set_font_size(cr, 14);
@@ -234,7 +265,7 @@ void write_bar_chart(const std::string& path, const PlotAxes& axes, const std::v
   cairo_t* cr = canvas.cr;
 
   // Bars start at zero; category names run diagonally under them.
-  const double left = 80, right = 20, top = 50, bottom = 110;
+  const double left = 80, right = 20 + legend_width(cr, series, width), top = 50, bottom = 110;
   const double pw = width - left - right, ph = height - top - bottom;
   double y1 = 0;
   for (const auto& s : series)
@@ -266,16 +297,10 @@ void write_bar_chart(const std::string& path, const PlotAxes& axes, const std::v
     cairo_show_text(cr, categories[c].c_str());
     cairo_restore(cr);
   }
-  cairo_set_font_size(cr, 12);
-  for (size_t k = 0; k < series.size(); ++k) {
-    const double ly = top + 18 + 18 * static_cast<double>(k);
-    set_series_colour(cr, k);
-    cairo_rectangle(cr, left + pw - 190, ly - 10, 18, 10);
+  draw_legend(cr, {left, top, pw, ph}, series, [&](size_t, double x, double y) {
+    cairo_rectangle(cr, x, y - 10, kLegendSwatch, 10);
     cairo_fill(cr);
-    cairo_set_source_rgb(cr, 0, 0, 0);
-    cairo_move_to(cr, left + pw - 165, ly);
-    cairo_show_text(cr, series[k].label.c_str());
-  }
+  });
   canvas.save(path);
 }
 

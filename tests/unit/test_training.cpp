@@ -13,7 +13,6 @@
 #include "hoif/training/augment.h"
 #include "hoif/training/trainer.h"
 #include "hoif/training/weight_average.h"
-#include "hoif/visualization/plot.h"
 
 using namespace hoif;
 namespace fs = std::filesystem;
@@ -486,30 +485,4 @@ TEST(PoseLoss, MseAndMpjpeOnAHandComputedPair) {
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()), "run/last.ckpt: unknown training loss 'l1'");
   }
-}
-
-TEST(Plot, LogAxisTicksAreTheFinestReadableSetOfEachDecadeOneTwoFiveOrDecades) {
-  const auto near = [](std::vector<double> got, std::vector<double> want) {
-    ASSERT_EQ(got.size(), want.size());
-    for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-9 * want[i]) << i;
-  };
-  near(log_axis_ticks(38, 165), {40, 50, 60, 70, 80, 90, 100, 150});  // a P1 curve
-  near(log_axis_ticks(95, 180), {100, 150});                           // not 100 alone
-  near(log_axis_ticks(0.05, 0.5), {0.05, 0.1, 0.2, 0.5});              // 1..9 would give 10
-  near(log_axis_ticks(2e-4, 0.3), {1e-3, 1e-2, 1e-1});                 // a loss curve: decades
-  near(log_axis_ticks(100, 100), {100});
-  EXPECT_TRUE(log_axis_ticks(0, 1).empty());
-}
-
-TEST(Plot, WritesAPngOfTheRequestedSize) {
-  const fs::path dir = test::temp_dir("plot");
-  write_line_plot((dir / "p.png").string(), {"t", "x", "y", true, true}, {{"a", {1, 2, 3}, {0.5, 0.1, 0.05}}}, 640, 360);
-  std::ifstream in(dir / "p.png", std::ios::binary);
-  std::vector<unsigned char> b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  ASSERT_GT(b.size(), 33u);
-  const unsigned char signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  EXPECT_TRUE(std::equal(signature, signature + 8, b.begin()));
-  // IHDR: big-endian width and height at bytes 16 and 20.
-  EXPECT_EQ((b[16] << 24) | (b[17] << 16) | (b[18] << 8) | b[19], 640);
-  EXPECT_EQ((b[20] << 24) | (b[21] << 16) | (b[22] << 8) | b[23], 360);
 }
