@@ -103,7 +103,7 @@ void draw_titles_and_y_axis(cairo_t* cr, const PlotAxes& axes, const PlotArea& a
 
 // The legend sits in a column right of the plot area, so that it never hides a curve however
 // many series there are: its width fits the longest label, and its rows close up to fit the height.
-constexpr double kLegendFont = 12, kLegendSwatch = 25, kLegendGap = 15;
+constexpr double kLegendFont = 12, kLegendSwatch = 25, kLegendGap = 15, kLegendLabelGap = 7;
 
 // At most half the image, so that a plot area remains whatever the labels.
 double legend_width(cairo_t* cr, const std::vector<PlotSeries>& series, int image_width) {
@@ -114,7 +114,7 @@ double legend_width(cairo_t* cr, const std::vector<PlotSeries>& series, int imag
     cairo_text_extents(cr, s.label.c_str(), &ext);
     widest = std::max(widest, ext.x_advance);
   }
-  return series.empty() ? 0 : std::min(kLegendGap + kLegendSwatch + 7 + widest, 0.5 * image_width);
+  return series.empty() ? 0 : std::min(kLegendGap + kLegendSwatch + kLegendLabelGap + widest, 0.5 * image_width);
 }
 
 // One row per series from the plot area's top right: its swatch (drawn by draw_swatch(k, x, y)
@@ -129,7 +129,7 @@ void draw_legend(cairo_t* cr, const PlotArea& a, const std::vector<PlotSeries>& 
     set_series_colour(cr, k);
     draw_swatch(k, x, y);
     cairo_set_source_rgb(cr, 0, 0, 0);
-    cairo_move_to(cr, x + kLegendSwatch + 7, y);
+    cairo_move_to(cr, x + kLegendSwatch + kLegendLabelGap, y);
     cairo_show_text(cr, series[k].label.c_str());
   }
 }
