@@ -32,7 +32,8 @@ RECIPES = {"budget": "budget-3h", "original": "original", "7epochs": "budget-7ep
            "wd64": "budget-3h-batch64-wd0.01",
            "strongwd64": "budget-3h-batch64-wd0.1", "constwd64": "budget-3h-batch64-constant-wd0.1",
            "constwd64_heldout": "heldout-S8-8ep-batch64-constant-wd0.1", "bones64": "budget-3h-batch64-wd0.1-bones0.15",
-           "turn64": "budget-3h-batch64-wd0.1-turn180", "turn32": "budget-3h-batch32-wd0.1-turn180", "turn1ep": "1ep-batch64-constant-wd0.1-turn180"}
+           "turn64": "budget-3h-batch64-wd0.1-turn180", "turn32": "budget-3h-batch32-wd0.1-turn180", "turn1ep": "1ep-batch64-constant-wd0.1-turn180",
+           "constturn32_4ep": "4ep-batch32-constant-wd0.1-turn180"}
 # Evaluations of a budgeted row's checkpoint without one of its changes, and of its best epoch's
 # checkpoint (scripts/results.sh).
 VARIANTS = ("_noflip.json", "_training_weights.json", "_best_epoch.json")
