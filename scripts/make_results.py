@@ -92,6 +92,11 @@ def training_poses(row):
     return logged_number(row, r"parameters; (\d+) training poses", "the number of training poses")
 
 
+def parameter_count(row):
+    """The model's parameter count, as the row's training log states it (hoif train)."""
+    return logged_number(row, r"^[\w-]+: (\d+) parameters;", "the parameter count")
+
+
 def training_stride(row):
     """Every how many training frames the row kept, as its log's data line states it."""
     return logged_number(row, r"^data: .*, stride (\d+)\)", "the training frame stride")
@@ -119,6 +124,7 @@ def rows(results_dir):
             "recipe": recipe,
             "p1": round(e["p1"], 2),
             "p2": round(e["p2"], 2),
+            "parameters": parameter_count(row),
             "frame_stride": training_stride(row),
             "epochs": round(e["poses_seen"] / training_poses(row), 2),
             "poses_seen": e["poses_seen"],
@@ -148,14 +154,14 @@ def rows(results_dir):
 
 
 def summary_table(rs):
-    lines = ["| model | 2D | recipe | P1 | P2 | published P1 / P2 | frame stride | epochs | poses seen | training (min) |",
-             "|---|---|---|---:|---:|---|---:|---:|---:|---:|"]
+    lines = ["| model | 2D | recipe | P1 | P2 | published P1 / P2 | parameters | frame stride | epochs | poses seen | training (min) |",
+             "|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|"]
     for r in rs:
         pub = f"{r['published_p1']:.2f} / {r['published_p2']:.2f}" if r["published_p1"] else "—"
         if r["keypoints"] != "gt" and r["published_p1"]:
             pub += " (CPN)"
         lines.append(f"| {r['model']} | {r['keypoints']} | {r['recipe']} | {r['p1']:.2f} | {r['p2']:.2f} | {pub} | "
-                     f"{r['frame_stride']} | {r['epochs']:g} | {r['poses_seen']:,} | {r['train_minutes']:.0f} |")
+                     f"{r['parameters']:,} | {r['frame_stride']} | {r['epochs']:g} | {r['poses_seen']:,} | {r['train_minutes']:.0f} |")
     return "\n".join(lines)
 
 
