@@ -1,9 +1,11 @@
 #include "hoif/core/atomic_file.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <fstream>
+#include <cerrno>
+#include <cstring>
 
 #include "hoif/core/error.h"
 
@@ -52,12 +54,22 @@ void write_atomically(const fs::path& path, const std::function<void(const fs::p
   file.commit();
 }
 
-void write_text_atomically(const fs::path& path, std::string_view text) {
+void write_file_atomically(const fs::path& path, std::string_view bytes) {
   write_atomically(path, [&](const fs::path& tmp) {
-    std::ofstream out(tmp, std::ios::binary);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    out.close();
-    if (!out) fail(path.string(), "cannot write the file");
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) fail(path.string(), std::string("cannot create the file: ") + std::strerror(errno));
+    size_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        const int error = n < 0 ? errno : ENOSPC;
+        ::close(fd);
+        fail(path.string(), std::string("cannot write the file: ") + std::strerror(error));
+      }
+      done += static_cast<size_t>(n);
+    }
+    if (::close(fd) != 0) fail(path.string(), std::string("cannot write the file: ") + std::strerror(errno));
   });
 }
 

@@ -54,9 +54,12 @@ H36mArchive::H36mArchive(const std::string& path) : path_(path) {
     zip_ = std::make_unique<ZipReader>(path);
     names = zip_->entries();
   } else if (fs::is_directory(path)) {
-    for (auto it = fs::recursive_directory_iterator(path); it != fs::recursive_directory_iterator(); ++it) {
+    // Symlinked files and folders (an archive linked together with `cp -rs`) are followed, and
+    // named by where they are linked, not where they point.
+    for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::follow_directory_symlink);
+         it != fs::recursive_directory_iterator(); ++it) {
       if (it.depth() > 4) it.disable_recursion_pending();
-      if (it->is_regular_file()) names.push_back(fs::relative(it->path(), path).generic_string());
+      if (it->is_regular_file()) names.push_back(it->path().lexically_relative(path).generic_string());
     }
   } else {
     fail(path, fs::exists(path) ? "is neither a folder nor a .zip" : "no such file or folder");

@@ -132,8 +132,14 @@ KeypointTracks read_json(const std::string& path, int64_t joints) {
     add_openpose_frame(b, 0, doc);
   } else if (doc.is_object() && doc.contains("instance_info")) {
     const json& frames = doc["instance_info"];
-    for (size_t f = 0; f < frames.size(); ++f)
-      add_frame_of_instances(b, static_cast<int64_t>(f), frames[f].contains("instances") ? frames[f]["instances"] : json::array());
+    // MMPose numbers its frames (frame_id); keep its numbers, so that output rows match the video's.
+    for (size_t f = 0; f < frames.size(); ++f) {
+      const json& frame = frames[f];
+      const bool numbered = frame.is_object() && frame.contains("frame_id") && frame["frame_id"].is_number_integer();
+      const int64_t id = numbered ? frame["frame_id"].get<int64_t>() : static_cast<int64_t>(f);
+      if (id < 0) fail(b.where, fmt::format("instance_info[{}]: frame_id {} is negative", f, id));
+      add_frame_of_instances(b, id, frame.is_object() && frame.contains("instances") ? frame["instances"] : json::array());
+    }
   } else if (doc.is_array() && !doc.empty() && doc[0].is_array()) {
     for (size_t f = 0; f < doc.size(); ++f) add_frame_of_instances(b, static_cast<int64_t>(f), doc[f]);
   } else if (doc.is_array()) {

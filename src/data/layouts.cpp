@@ -1,6 +1,7 @@
 #include "hoif/data/layouts.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "hoif/core/error.h"
@@ -142,7 +143,7 @@ ArrayF map_to_h36m(const ArrayF& keypoints, KeypointLayout layout, int target_jo
         const float* k = &keypoints.values[static_cast<size_t>((n * J + s) * 3)];
         x += k[0];
         y += k[1];
-        c = std::min(c, k[2]);
+        c = std::isnan(k[2]) ? k[2] : std::min(c, k[2]);  // an unknown confidence stays unknown
       }
       float* o = &out.values[static_cast<size_t>((n * T + t) * 3)];
       o[0] = x / static_cast<float>(sources.size());

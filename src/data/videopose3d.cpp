@@ -152,7 +152,7 @@ void write_cameras_json(const std::string& path, const std::map<std::string, Cam
       list.push_back(cj);
     }
   }
-  write_text_atomically(path, j.dump(1) + "\n");
+  write_file_atomically(path, j.dump(1) + "\n");
 }
 
 std::map<std::string, CameraRig> read_cameras_json(const std::string& path) {

@@ -1,7 +1,11 @@
 #include "hoif/evaluation/predict.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include <torch/torch.h>
 
+#include "hoif/core/error.h"
 #include "hoif/data/mirror.h"
 #include "hoif/evaluation/metrics.h"
 
@@ -28,6 +32,8 @@ ArrayF predict_poses(PoseLifter& model, const ArrayF& inputs, const torch::Devic
 EvaluationReport evaluate_model(PoseLifter& model, const PoseSet& set, const torch::Device& device, bool flip_test,
                                 ArrayF* predictions) {
   ArrayF predicted = predict_poses(model, set.inputs, device, flip_test);
+  if (!std::all_of(predicted.values.begin(), predicted.values.end(), [](float v) { return std::isfinite(v); }))
+    fail("the model", "predicted poses that are not finite (NaN or Inf); no figures can be made of them");
   EvaluationReport report = protocol_report(predicted, set.targets, set.info, set.subjects);
   if (predictions) *predictions = std::move(predicted);
   return report;

@@ -1,6 +1,8 @@
 #include "hoif/inference/lift.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 
 #include <fmt/format.h>
@@ -18,7 +20,7 @@ void fill_missing_joints(KeypointTracks& t, const std::vector<std::string>& name
   float* k = t.keypoints.values.data();
   auto seen = [&](int64_t row, int64_t j) {
     const float* p = k + (row * J + j) * 3;
-    return std::isfinite(p[0]) && std::isfinite(p[1]) && p[2] >= min_confidence;
+    return std::isfinite(p[0]) && std::isfinite(p[1]) && std::isfinite(p[2]) && p[2] >= min_confidence;
   };
   // Each person's rows in frame order.
   std::map<int64_t, std::vector<int64_t>> tracks;
@@ -67,12 +69,28 @@ void fill_missing_joints(KeypointTracks& t, const std::vector<std::string>& name
   }
 }
 
+int64_t drop_off_image_joints(KeypointTracks& t, int width, int height) {
+  int64_t dropped = 0;
+  float* k = t.keypoints.values.data();
+  for (int64_t i = 0; i < t.keypoints.size() / 3; ++i) {
+    const double x = k[i * 3], y = k[i * 3 + 1];
+    if (std::isfinite(x) && std::isfinite(y) && x >= -width && x <= 2.0 * width && y >= -height && y <= 2.0 * height)
+      continue;
+    if (std::isfinite(x) && std::isfinite(y)) ++dropped;  // not finite: missing anyway, said elsewhere
+    k[i * 3 + 2] = std::numeric_limits<float>::quiet_NaN();
+  }
+  return dropped;
+}
+
 ArrayF lift_keypoints(PoseLifter& model, KeypointTracks& t, const LiftOptions& o, const torch::Device& device) {
   const int J = model.config().joints;
   if (t.keypoints.ndim() != 3 || t.keypoints.dim(1) != J || t.keypoints.dim(2) != 3)
     fail("keypoints", fmt::format("the model takes {} joints, the keypoints have {}", J, t.keypoints.dim(1)));
   if (o.width <= 0 || o.height <= 0) fail("--width/--height", "the image size is needed to normalise the keypoints");
   const Skeleton& skeleton = h36m_skeleton_for(J, "the model");
+  if (const int64_t dropped = drop_off_image_joints(t, o.width, o.height))
+    o.warn(fmt::format("warning: {} keypoint(s) lie more than one image size outside the {}x{} image; taken as missing",
+                       dropped, o.width, o.height));
   fill_missing_joints(t, skeleton.names, o.min_confidence, o.interpolate_missing);
 
   const int64_t N = t.keypoints.dim(0);
@@ -85,6 +103,8 @@ ArrayF lift_keypoints(PoseLifter& model, KeypointTracks& t, const LiftOptions& o
     inputs.values[static_cast<size_t>(i * 2 + 1)] = static_cast<float>(n.y());
   }
   ArrayF poses = predict_poses(model, inputs, device, o.flip);
+  if (!std::all_of(poses.values.begin(), poses.values.end(), [](float v) { return std::isfinite(v); }))
+    fail("the model", "lifted poses that are not finite (NaN or Inf): its weights or the keypoints are broken");
   for (int64_t n = 0; n < N; ++n)
     for (int j = J - 1; j >= 0; --j)
       for (int d = 0; d < 3; ++d)

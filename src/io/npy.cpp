@@ -1,5 +1,6 @@
 #include "hoif/io/npy.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -63,6 +64,7 @@ static std::vector<Out> convert(const NdArray& a) {
 }
 
 ArrayF NdArray::to_float(const std::string& where) const {
+  if (dtype == DType::b1) fail(where, "is a boolean array; expected numbers");
   if (static_cast<int64_t>(bytes.size()) != count() * dtype_size(dtype)) fail(where, "array data does not match its shape");
   ArrayF out;
   out.shape = shape;
@@ -71,6 +73,7 @@ ArrayF NdArray::to_float(const std::string& where) const {
 }
 
 ArrayD NdArray::to_double(const std::string& where) const {
+  if (dtype == DType::b1) fail(where, "is a boolean array; expected numbers");
   if (static_cast<int64_t>(bytes.size()) != count() * dtype_size(dtype)) fail(where, "array data does not match its shape");
   ArrayD out;
   out.shape = shape;
@@ -209,6 +212,48 @@ DType parse_numeric_descr(const std::string& descr, const std::string& where) {
   fail(where, "unsupported numpy dtype '" + descr + "'");
 }
 
+// '<U7' -> 7 (characters per string); 0 for any other descr.
+int unicode_width(const std::string& descr, const std::string& where) {
+  if (descr.size() < 3 || (descr[0] != '<' && descr[0] != '|' && descr[0] != '=') || descr[1] != 'U') return 0;
+  const std::string digits = descr.substr(2);
+  if (digits.size() > 6 || digits.find_first_not_of("0123456789") != std::string::npos) fail(where, "bad unicode dtype '" + descr + "'");
+  const int width = std::stoi(digits);
+  if (width < 1) fail(where, "bad unicode dtype '" + descr + "'");
+  return width;
+}
+
+std::u32string utf32_of(const std::string& s) {
+  std::u32string out;
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const int extra = c < 0x80 ? 0 : c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : -1;
+    if (extra < 0 || i + static_cast<size_t>(extra) >= s.size()) fail("npy", "string is not UTF-8");
+    char32_t v = extra == 0 ? c : c & (0x3f >> extra);
+    for (int k = 1; k <= extra; ++k) v = (v << 6) | (static_cast<unsigned char>(s[i + static_cast<size_t>(k)]) & 0x3f);
+    out.push_back(v);
+    i += static_cast<size_t>(extra) + 1;
+  }
+  return out;
+}
+
+void append_utf8(std::string& out, char32_t c) {
+  if (c < 0x80) {
+    out.push_back(static_cast<char>(c));
+  } else if (c < 0x800) {
+    out.push_back(static_cast<char>(0xc0 | (c >> 6)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3f)));
+  } else if (c < 0x10000) {
+    out.push_back(static_cast<char>(0xe0 | (c >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3f)));
+  } else {
+    out.push_back(static_cast<char>(0xf0 | (c >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3f)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3f)));
+  }
+}
+
 // The header alone; the payload is appended by the caller.
 std::vector<uint8_t> header_for(const std::string& dict, size_t payload_size) {
   // Version 1.0; the header (magic + length + dict + padding + '\n') is padded to 64 bytes.
@@ -229,6 +274,25 @@ std::string shape_literal(const std::vector<int64_t>& shape) {
   std::string s = "(";
   for (size_t i = 0; i < shape.size(); ++i) s += std::to_string(shape[i]) + (shape.size() == 1 || i + 1 < shape.size() ? "," : "") + (i + 1 < shape.size() ? " " : "");
   return s + ")";
+}
+
+// A 1-d unicode array's strings (UTF-32 code points, each padded with NULs to `width`) as UTF-8.
+std::vector<std::string> decode_unicode(const std::vector<uint8_t>& bytes, size_t offset, const Header& h, int width,
+                                        const std::string& where) {
+  if (h.shape.size() != 1) fail(where, "unicode arrays of " + std::to_string(h.shape.size()) + " dimensions are not supported");
+  if (h.shape[0] > (int64_t(1) << 30) / width) fail(where, "array shape too large");
+  const auto n = static_cast<size_t>(h.shape[0]), w = static_cast<size_t>(width);
+  if (bytes.size() - offset != n * w * 4) fail(where, "unicode array data does not match its shape (truncated or corrupt)");
+  std::vector<std::string> out(n);
+  for (size_t k = 0; k < n; ++k)
+    for (size_t c = 0; c < w; ++c) {
+      const uint8_t* p = bytes.data() + offset + (k * w + c) * 4;
+      const char32_t v = p[0] | (char32_t(p[1]) << 8) | (char32_t(p[2]) << 16) | (char32_t(p[3]) << 24);
+      if (v == 0) break;
+      if (v > 0x10ffff) fail(where, "unicode array holds an invalid character");
+      append_utf8(out[k], v);
+    }
+  return out;
 }
 
 }  // namespace
@@ -259,6 +323,11 @@ NpyContent parse_npy(const std::vector<uint8_t>& bytes, const std::string& where
     const py::Object& root = content.doc.at(content.doc.root);
     if (root.kind != py::Kind::Array || !root.object_array || root.shape != h.shape)
       fail(where, "object .npy does not hold an object array of the declared shape");
+    return content;
+  }
+  if (const int width = unicode_width(h.descr, where)) {
+    content.is_unicode = true;
+    content.strings = decode_unicode(bytes, data_offset, h, width, where);
     return content;
   }
   NdArray& a = content.array;
@@ -300,14 +369,25 @@ std::vector<uint8_t> encode_npy_object(const py::Document& doc) {
 }
 
 std::vector<uint8_t> encode_npy_strings(const std::vector<std::string>& strings) {
-  py::Document d;
-  std::vector<int> items;
-  for (const auto& s : strings) items.push_back(d.add_str(s));
-  d.root = d.add_object_array({static_cast<int64_t>(items.size())}, items);
-  return encode_npy_object(d);
+  std::vector<std::u32string> wide;
+  size_t width = 1;  // numpy's narrowest unicode dtype
+  for (const auto& s : strings) {
+    wide.push_back(utf32_of(s));
+    width = std::max(width, wide.back().size());
+  }
+  const std::string dict = "{'descr': '<U" + std::to_string(width) + "', 'fortran_order': False, 'shape': (" +
+                           std::to_string(strings.size()) + ",), }";
+  std::vector<uint8_t> out = header_for(dict, strings.size() * width * 4);
+  for (const auto& w : wide)
+    for (size_t i = 0; i < width; ++i) {
+      const char32_t c = i < w.size() ? w[i] : U'\0';
+      for (int b = 0; b < 4; ++b) out.push_back(static_cast<uint8_t>((c >> (8 * b)) & 0xff));
+    }
+  return out;
 }
 
 std::vector<std::string> decode_npy_strings(const NpyContent& content, const std::string& where) {
+  if (content.is_unicode) return content.strings;
   if (!content.is_object) fail(where, "is a numeric array, expected an array of strings");
   const py::Object& root = content.doc.at(content.doc.root);
   if (root.kind != py::Kind::Array || !root.object_array) fail(where, "is not an array of strings");

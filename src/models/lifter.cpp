@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <torch/torch.h>
 
 #include "hoif/core/error.h"
 #include "hoif/models/high_order.h"
@@ -36,6 +38,12 @@ ModelConfig ModelConfig::resolved() const {
       if (c.dropout < 0) c.dropout = d.dropout;
     }
   if (c.dropout >= 1.0) fail("--dropout", "must be below 1");
+  if (hid_dim < 0) fail("--hid-dim", "must be positive (0: the model's default)");
+  if (num_layers < 0) fail("--num-layers", "must be positive (0: the model's default)");
+  if (c.weight_bytes_bound() > kMaxModelBytes)
+    fail("--hid-dim/--num-layers", fmt::format("a {} of width {} and {} layers could need {:.3g} GB of weights; hoif builds "
+                                               "models up to {:.3g} GB",
+                                               name, c.hid_dim, c.num_layers, c.weight_bytes_bound() / 1e9, kMaxModelBytes / 1e9));
   if (name == "semgcn-nonlocal" && c.hid_dim % 2) fail("--hid-dim", "semgcn-nonlocal needs an even width");
   return c;
 }
@@ -58,6 +66,20 @@ ModelConfig ModelConfig::from_json(const std::string& text, const std::string& w
   } catch (const nlohmann::json::exception& e) {
     fail(where, std::string("bad model configuration (") + e.what() + ")");
   }
+}
+
+double ModelConfig::weight_bytes_bound() const {
+  const double width = std::max(hid_dim, 64);
+  return 4.0 * 64 * (static_cast<double>(num_layers) + 2) * width * width;
+}
+
+void require_finite_weights(const torch::nn::Module& model, const std::string& where) {
+  auto check = [&](const std::string& name, const torch::Tensor& t) {
+    if (t.is_floating_point() && !torch::isfinite(t).all().item<bool>())
+      fail(where, "weight '" + name + "' holds NaN or infinite values (a damaged file or a diverged run)");
+  };
+  for (const auto& p : model.named_parameters()) check(p.key(), p.value());
+  for (const auto& b : model.named_buffers()) check(b.key(), b.value());
 }
 
 int64_t PoseLifter::parameter_count() const {

@@ -192,10 +192,9 @@ void export_onnx(PoseLifter& model, const std::string& path) {
   } catch (const std::exception& e) {
     fail(path, std::string("the ONNX graph does not pass ONNX's checker: ") + e.what());
   }
-  write_atomically(path, [&](const std::filesystem::path& tmp) {
-    std::ofstream f(tmp, std::ios::binary);
-    if (!m.SerializeToOstream(&f) || !f.flush()) fail(tmp.string(), "cannot be written");
-  });
+  std::string serialised;
+  if (!m.SerializeToString(&serialised)) fail(path, "the ONNX graph cannot be serialised");
+  write_file_atomically(path, serialised);
 }
 
 }  // namespace hoif

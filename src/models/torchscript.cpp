@@ -1,5 +1,7 @@
 #include "hoif/models/torchscript.h"
 
+#include <sstream>
+
 #include <torch/script.h>
 #include <torch/torch.h>
 
@@ -148,7 +150,10 @@ void export_torchscript(PoseLifter& model, const std::string& path) {
   } else {
     m.define(kLinear);
   }
-  write_atomically(path, [&](const std::filesystem::path& tmp) { m.save(tmp.string()); });
+  // In memory first, then checked I/O: LibTorch's file writer ends the program on a full disk.
+  std::ostringstream program;
+  m.save(program);
+  write_file_atomically(path, program.str());
 }
 
 }  // namespace hoif

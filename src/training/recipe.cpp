@@ -32,8 +32,15 @@ TrainOptions TrainOptions::recipe(const std::string& model_name) {
   return o;
 }
 
+std::string TrainOptions::evaluation_set() const {
+  if (!data.validation_subjects.empty()) return "validation";
+  return monitor_test ? "test" : "none";
+}
+
 std::string TrainOptions::best_epoch_selection() const {
-  if (data.validation_subjects.empty()) return "selected on the test set, as the original code does";
+  const std::string set = evaluation_set();
+  if (set == "none") return "no per-epoch evaluation";
+  if (set == "test") return "selected on the test set, as the original code does: a test-monitored run";
   return fmt::format("selected on the held-out training subjects {}", fmt::join(data.validation_subjects, " "));
 }
 
@@ -58,6 +65,7 @@ std::string TrainOptions::to_json() const {
   j["bone_augment"] = bone_augment;
   j["rotate_augment"] = rotate_augment;
   j["flip_test"] = flip_test;
+  j["monitor_test"] = monitor_test;
   j["eval_stride"] = eval_stride;
   j["weight_average"] = weight_average;
   j["save_every_minutes"] = save_every_minutes;
@@ -96,6 +104,8 @@ TrainOptions TrainOptions::from_json(const std::string& text, const std::string&
     o.bone_augment = j.value("bone_augment", 0.0);
     o.rotate_augment = j.value("rotate_augment", 0.0);
     o.flip_test = j.value("flip_test", false);
+    // Runs from before the option existed monitored the test set unless they held subjects out.
+    o.monitor_test = j.value("monitor_test", o.data.validation_subjects.empty());
     o.eval_stride = j.value("eval_stride", 1);
     o.weight_average = j.value("weight_average", 0.0);
     o.save_every_minutes = j.value("save_every_minutes", 0.0);

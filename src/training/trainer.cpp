@@ -1,6 +1,8 @@
 #include "hoif/training/trainer.h"
 
 #include <chrono>
+#include <cmath>
+#include <limits>
 #include <filesystem>
 #include <random>
 
@@ -14,6 +16,7 @@
 #include "hoif/training/augment.h"
 #include "hoif/training/loss.h"
 #include "hoif/training/optimizer.h"
+#include "hoif/training/training_log.h"
 #include "hoif/training/weight_average.h"
 #include "hoif/evaluation/predict.h"
 #include "hoif/visualization/plot.h"
@@ -56,13 +59,6 @@ void set_learning_rate(torch::optim::Optimizer& optimizer, const TrainOptions& o
 
 namespace {
 
-void write_log_csv(const fs::path& path, const TrainState& s) {
-  std::string csv = "epoch,lr,loss_train,error_eval_p1,error_eval_p2,poses_seen,train_seconds\n";
-  for (const auto& r : s.history)
-    csv += fmt::format("{},{:.8g},{:.8g},{:.4f},{:.4f},{},{:.1f}\n", r.epoch, r.lr, r.loss, r.p1, r.p2, r.poses_seen, r.seconds);
-  write_text_atomically(path, csv);
-}
-
 void write_plots(const fs::path& dir, const TrainOptions& o, const TrainState& s) {
   const std::string loss_unit = o.loss == "mse" ? "MSE (m^2)" : "MPJPE (m)";
   const std::string pooled = fmt::format(" (all {} poses pooled)", o.evaluation_set());
@@ -77,6 +73,7 @@ void write_plots(const fs::path& dir, const TrainOptions& o, const TrainState& s
   }
   const std::string what = fmt::format("{} on {} 2D", o.model.name, o.data.keypoints);
   write_line_plot((dir / "loss.png").string(), {"Training loss, " + what, "epoch", loss_unit, true, true}, {loss});
+  if (!o.evaluates_each_epoch()) return;
   const std::string title = o.evaluation_set() == "test" ? "Test error per epoch, " : "Validation error per epoch, ";
   write_line_plot((dir / "test_error.png").string(), {title + what, "epoch", "mm", false, true}, {p1, p2});
 }
@@ -108,7 +105,9 @@ std::pair<double, double> pooled_test_error(PoseLifter& model, const PoseSet& te
 TrainOutcome train_model(TrainRun& run) {
   TrainOptions& o = run.options;
   const PoseSet& train = *run.train;
-  const PoseSet& test = *run.test;
+  // The per-epoch evaluation's poses: the held-out or (test-monitored) the test subjects, or none.
+  const PoseSet* monitored = o.evaluates_each_epoch() ? run.test : nullptr;
+  if (o.evaluates_each_epoch() && !run.test) fail("training", "no poses given for the per-epoch evaluation");
   if (train.size() == 0) fail("training set", "is empty (check --actions, --validation-subjects and the data)");
   if (train.num_joints != o.model.joints)
     fail("--keypoints", fmt::format("give {} joints but the model was built for {}", train.num_joints, o.model.joints));
@@ -135,7 +134,7 @@ TrainOutcome train_model(TrainRun& run) {
       copy_weights(*average, *model);
     }
     state.lr = o.lr;
-    state.baseline_p1 = test.size() ? mean_pose_baseline_p1(train, test) : 0.0;
+    state.baseline_p1 = monitored && monitored->size() ? mean_pose_baseline_p1(train, *monitored) : 0.0;
   }
   FusedAdam optimizer(parameter_groups(*model, o), torch::optim::AdamOptions(o.lr));
   if (o.weight_decay > 0) optimizer.set_decoupled_weight_decay(o.weight_decay, decayed_parameters(*model));
@@ -147,11 +146,13 @@ TrainOutcome train_model(TrainRun& run) {
   auto save = [&](const std::string& name) {
     save_checkpoint((dir / name).string(), o, state, *model, &optimizer, average.get());
   };
-  write_text_atomically(dir / "config.json", o.to_json() + "\n");
+  write_file_atomically(dir / "config.json", o.to_json() + "\n");
   const std::string evaluated_on = o.evaluation_set();
   run.log(fmt::format("{}: {} parameters; {} training poses, {} {} poses; {} epochs of batch {}", o.model.name,
-                      model->parameter_count(), train.size(), test.size(), evaluated_on, o.epochs, o.batch_size));
-  run.log(fmt::format("trivial baseline (mean training pose): {} P1 {:.2f} mm", evaluated_on, state.baseline_p1));
+                      model->parameter_count(), train.size(), monitored ? monitored->size() : 0, evaluated_on, o.epochs,
+                      o.batch_size));
+  if (monitored)
+    run.log(fmt::format("trivial baseline (mean training pose): {} P1 {:.2f} mm", evaluated_on, state.baseline_p1));
 
   const int64_t n = train.size(), J = train.num_joints;
   const torch::Tensor inputs = torch::from_blob(const_cast<float*>(train.inputs.data()), {n, J, 2}, torch::kFloat);
@@ -198,6 +199,11 @@ TrainOutcome train_model(TrainRun& run) {
         y = y.slice(1, 1);
       }
       const torch::Tensor loss = pose_loss(out, y, o.loss);
+      // A diverged run is stopped before its weights reach a checkpoint.
+      const double loss_value = loss.item<double>();
+      if (!std::isfinite(loss_value))
+        fail("training", fmt::format("the loss is not finite at step {} (diverged); {} keeps the last good state",
+                                     state.step, (dir / "last.ckpt").string()));
       optimizer.drop_gradients();
       loss.backward();
       if (o.max_norm)
@@ -206,7 +212,7 @@ TrainOutcome train_model(TrainRun& run) {
         optimizer.step();
       if (average) update_weight_average(*average, *model, o.weight_average, state.step);
       const int64_t bs = idx.size(0);
-      state.epoch_loss_sum += loss.item<double>() * static_cast<double>(bs);
+      state.epoch_loss_sum += loss_value * static_cast<double>(bs);
       state.epoch_poses += bs;
       state.poses_seen += bs;
       state.batch_in_epoch = b + 1;
@@ -232,7 +238,9 @@ TrainOutcome train_model(TrainRun& run) {
     r.epoch = state.epoch + 1;
     r.lr = state.lr;
     r.loss = state.epoch_loss_sum / std::max<int64_t>(1, state.epoch_poses);
-    std::tie(r.p1, r.p2) = test.size() ? pooled_test_error(evaluated, test, o, device) : std::make_pair(0.0, 0.0);
+    const double unmeasured = std::numeric_limits<double>::quiet_NaN();
+    std::tie(r.p1, r.p2) = monitored && monitored->size() ? pooled_test_error(evaluated, *monitored, o, device)
+                                                          : std::make_pair(unmeasured, unmeasured);
     r.poses_seen = state.poses_seen;
     r.seconds = state.train_seconds;
     state.history.push_back(r);
@@ -240,9 +248,11 @@ TrainOutcome train_model(TrainRun& run) {
     state.batch_in_epoch = 0;
     state.epoch_loss_sum = 0;
     state.epoch_poses = 0;
-    run.log(fmt::format("epoch {:3d}  lr {:.3g}  loss {:.6f}  {} P1 {:.2f} mm  P2 {:.2f} mm  ({:.0f} s training)", r.epoch,
-                        r.lr, r.loss, evaluated_on, r.p1, r.p2, r.seconds));
-    const bool improved = r.p1 < state.best_p1;
+    const std::string error = monitored ? fmt::format("{} P1 {:.2f} mm  P2 {:.2f} mm", evaluated_on, r.p1, r.p2)
+                                        : std::string("not evaluated");
+    run.log(fmt::format("epoch {:3d}  lr {:.3g}  loss {:.6f}  {}  ({:.0f} s training)", r.epoch, r.lr, r.loss, error,
+                        r.seconds));
+    const bool improved = r.p1 < state.best_p1;  // never without an evaluation (NaN)
     if (improved) {
       state.best_p1 = r.p1;
       state.best_epoch = r.epoch;
@@ -251,7 +261,7 @@ TrainOutcome train_model(TrainRun& run) {
     last_save = std::chrono::steady_clock::now();
     if (improved) save("best.ckpt");
     if (o.snapshot > 0 && r.epoch % o.snapshot == 0) save(fmt::format("epoch_{:04d}.ckpt", r.epoch));
-    write_log_csv(dir / "log.csv", state);
+    write_training_log((dir / "log.csv").string(), state.history);
     if (run.stop_requested && run.stop_requested()) return stop("interrupted");
     if (o.time_budget_minutes > 0 && minutes_used() >= o.time_budget_minutes && state.epoch < o.epochs &&
         !o.training_time_used(state.train_seconds))

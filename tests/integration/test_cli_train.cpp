@@ -44,14 +44,15 @@ TEST(CliTrain, BudgetedRecipeEvaluateWithFlipAndExport) {
   const std::string data = mini().data.string();
   const CliRun t = run("train --model hoif --data " + data + " --epochs 2 --hid-dim 8 --num-layers 2 --batch-size 8 --threads 1"
                        " --lr-schedule cosine --flip-augment --flip-test --weight-average 0.9 --eval-downsample 2 --loss mpjpe"
-                       " --output-lr-scale 0.5 --weight-decay 0.01 --bone-augment 0.1 --rotate-augment 30 --checkpoint " + ck.string());
+                       " --output-lr-scale 0.5 --weight-decay 0.01 --bone-augment 0.1 --rotate-augment 30 --monitor-test"
+                       " --checkpoint " + ck.string());
   ASSERT_EQ(t.exit_code, 0) << t.out << t.err;
   const CliRun i = run("info " + (ck / "last.ckpt").string());
   EXPECT_NE(i.out.find("lr 0.001 cosine to 0 (output layer x0.5), mpjpe loss, clip 1, weight decay 0.01, flip augmentation, "
                        "bone lengths x0.9 to x1.1, rotation about the vertical up to 30 deg, weight average (decay 0.9)"),
             std::string::npos)
       << i.out;
-  EXPECT_NE(i.out.find("test on every 2 pose(s), flip test-time averaging"), std::string::npos) << i.out;
+  EXPECT_NE(i.out.find("test on every 2 pose(s), flip test-time averaging: a test-monitored run"), std::string::npos) << i.out;
   // The augmentation is part of the run: a resume may not switch it.
   expect_one_line_error(run("train --resume --epochs 3 --lr-schedule staircase --checkpoint " + ck.string()),
                         "--lr-schedule: differs from the checkpoint");
@@ -101,10 +102,14 @@ TEST(CliTrain, BudgetedRecipeEvaluateWithFlipAndExport) {
 TEST(CliTrain, TrainResumeEvaluateInfo) {
   const fs::path ck = mini().dir / "run";
   const std::string data = mini().data.string();
-  const CliRun t = run("train --model semgcn --data " + data + " --epochs 2 --hid-dim 8 --batch-size 8 --threads 1 --checkpoint " + ck.string());
+  const CliRun t = run("train --model semgcn --data " + data + " --epochs 2 --hid-dim 8 --batch-size 8 --threads 1"
+                       " --monitor-test --checkpoint " + ck.string());
   ASSERT_EQ(t.exit_code, 0) << t.out << t.err;
   EXPECT_NE(t.out.find("32 training poses, 16 test poses"), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("this run is test-monitored"), std::string::npos) << t.out;
   EXPECT_NE(t.out.find("selected on the test set"), std::string::npos) << t.out;
+  expect_one_line_error(run("train --resume --epochs 3 --monitor-test=false --checkpoint " + ck.string()),
+                        "--monitor-test: differs from the checkpoint");
   for (const char* f : {"last.ckpt", "best.ckpt", "log.csv", "loss.png", "test_error.png", "config.json"})
     EXPECT_TRUE(fs::exists(ck / f)) << f;
 
@@ -120,6 +125,10 @@ TEST(CliTrain, TrainResumeEvaluateInfo) {
   const fs::path json = mini().dir / "eval.json", preds = mini().dir / "preds.npz";
   const CliRun e = run("evaluate " + (ck / "last.ckpt").string() + " --json " + json.string() + " --export " + preds.string());
   ASSERT_EQ(e.exit_code, 0) << e.err;
+  {
+    std::ifstream in(json);
+    EXPECT_TRUE(nlohmann::json::parse(in).at("test_monitored").get<bool>());
+  }
   EXPECT_NE(e.out.find("Walking"), std::string::npos) << e.out;
   EXPECT_NE(e.out.find("evaluated 16 poses from 1 takes"), std::string::npos) << e.out;
   std::ifstream in(json);
@@ -233,6 +242,34 @@ TEST(CliTrain, TrainResumeEvaluateInfo) {
   expect_one_line_error(run("info " + (mini().dir / "nothing.ckpt").string()), "nothing.ckpt: no such file");
   std::ofstream(mini().dir / "bad.ckpt") << "not a checkpoint";
   expect_one_line_error(run("evaluate " + (mini().dir / "bad.ckpt").string()), "bad.ckpt: not a hoif checkpoint");
+}
+
+// Unless asked, a run never looks at the test subjects: no per-epoch error, no best.ckpt; every
+// report says so, and evaluating it afterwards marks the result as not test-monitored.
+TEST(CliTrain, ByDefaultTheTestSubjectsAreNotLookedAtDuringTraining) {
+  const fs::path ck = mini().dir / "unmonitored";
+  const std::string data = mini().data.string();
+  const CliRun t = run("train --model hoif --data " + data + " --epochs 2 --hid-dim 8 --num-layers 2 --batch-size 8"
+                       " --threads 1 --checkpoint " + ck.string());
+  ASSERT_EQ(t.exit_code, 0) << t.out << t.err;
+  EXPECT_NE(t.out.find("per-epoch evaluation: none"), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("not evaluated"), std::string::npos) << t.out;
+  EXPECT_EQ(t.out.find("test P1"), std::string::npos) << t.out;
+  EXPECT_FALSE(fs::exists(ck / "best.ckpt"));
+  const CliRun i = run("info " + (ck / "last.ckpt").string());
+  EXPECT_NE(i.out.find("per epoch   no evaluation"), std::string::npos) << i.out;
+  EXPECT_EQ(i.out.find("best epoch"), std::string::npos) << i.out;
+  const fs::path json = mini().dir / "unmonitored.json";
+  ASSERT_EQ(run("evaluate " + (ck / "last.ckpt").string() + " --json " + json.string()).exit_code, 0);
+  std::ifstream in(json);
+  const auto j = nlohmann::json::parse(in);
+  EXPECT_FALSE(j.at("test_monitored").get<bool>());
+  EXPECT_FALSE(j.at("flip_test").get<bool>());
+  const CliRun p = run("plot curves " + ck.string() + " --output " + (mini().dir / "none.png").string());
+  expect_one_line_error(p, "log.csv: has no per-epoch error to plot");
+  expect_one_line_error(run("train --model hoif --data " + data + " --monitor-test --validation-subjects S1 --checkpoint " +
+                            (mini().dir / "both").string()),
+                        "--monitor-test: and --validation-subjects exclude each other");
 }
 
 TEST(CliTrain, TimeBudgetStopsAndSaves) {

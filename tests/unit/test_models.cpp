@@ -2,8 +2,11 @@
 // the models issue), the graph masks, and the masked softmax.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <torch/torch.h>
 
+#include "fixtures.h"
 #include "hoif/core/error.h"
 #include "hoif/models/graph.h"
 #include "hoif/models/lifter.h"
@@ -85,4 +88,41 @@ TEST(Models, ConfigRoundTripsThroughJson) {
   EXPECT_EQ(back.hid_dim, 96);
   EXPECT_EQ(back.num_layers, 4);
   EXPECT_EQ(back.dropout, 0.0);
+}
+
+// The size check runs before any allocation, so its bound must hold for every model: the bytes
+// of the parameters that are then built never exceed it.
+TEST(ModelSize, TheBoundCoversEveryModelsWeights) {
+  for (const auto& name : model_names())
+    for (const auto& [hid, layers] : std::vector<std::pair<int, int>>{{0, 0}, {16, 1}, {256, 3}, {64, 12}}) {
+      ModelConfig c;
+      c.name = name;
+      c.hid_dim = hid;
+      c.num_layers = layers;
+      c = c.resolved();
+      const double bytes = 4.0 * static_cast<double>(make_lifter(c)->parameter_count());
+      EXPECT_LE(bytes, c.weight_bytes_bound()) << name << " " << c.hid_dim << "x" << c.num_layers;
+    }
+  ModelConfig huge;
+  huge.name = "hoif";
+  huge.num_layers = 100000000;
+  EXPECT_NE(test::error_of([&] { huge.resolved(); }).find("--hid-dim/--num-layers: a hoif of width 64 and 100000000 layers"),
+            std::string::npos);
+  ModelConfig negative;
+  negative.name = "semgcn";
+  negative.hid_dim = -8;
+  EXPECT_NE(test::error_of([&] { negative.resolved(); }).find("--hid-dim: must be positive"), std::string::npos);
+}
+
+TEST(ModelSize, NonFiniteWeightsAreNamed) {
+  ModelConfig c;
+  c.name = "semgcn";
+  c.hid_dim = 8;
+  auto model = make_lifter(c.resolved());
+  EXPECT_EQ(test::error_of([&] { require_finite_weights(*model, "m.ckpt"); }), "");
+  const auto p = model->named_parameters()[3];
+  torch::NoGradGuard no_grad;
+  p.value().view(-1)[0] = std::numeric_limits<float>::infinity();
+  EXPECT_EQ(test::error_of([&] { require_finite_weights(*model, "m.ckpt"); }),
+            "m.ckpt: weight '" + p.key() + "' holds NaN or infinite values (a damaged file or a diverged run)");
 }

@@ -2,14 +2,17 @@
 // numpy reading what hoif writes, and corrupt input.
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 
 #include "fixtures.h"
 #include "hoif/core/atomic_file.h"
 #include "hoif/core/error.h"
+#include "hoif/core/output_paths.h"
 #include "hoif/data/videopose3d.h"
 #include "hoif/io/npz.h"
 
@@ -200,4 +203,94 @@ TEST(AtomicFile, TheFileGetsTheModeOfANewFileWhateverTheWriterCreatedItWith) {
     fs::permissions(tmp, fs::perms::owner_read);
   });
   EXPECT_EQ(static_cast<mode_t>(fs::status(target).permissions()), 0666 & ~mask);
+}
+
+// Strings are written as numpy unicode ('<U<n>': n UTF-32 code points per string, NUL-padded),
+// which numpy loads without allow_pickle; written by hand here from numpy's format description.
+TEST(Npy, StringsAreUnicodeArraysByteForByte) {
+  const std::vector<uint8_t> bytes = encode_npy_strings({"ab", "c"});
+  const std::string header(bytes.begin() + 10, bytes.end() - 16);
+  EXPECT_NE(header.find("'descr': '<U2'"), std::string::npos) << header;
+  EXPECT_NE(header.find("'shape': (2,)"), std::string::npos) << header;
+  EXPECT_EQ(std::vector<uint8_t>(bytes.end() - 16, bytes.end()),
+            (std::vector<uint8_t>{'a', 0, 0, 0, 'b', 0, 0, 0, 'c', 0, 0, 0, 0, 0, 0, 0}));
+  // Non-ASCII names survive (two- and four-byte UTF-8), and so does an empty string.
+  const std::vector<std::string> names = {"Caf\xc3\xa9", "", "\xf0\x9d\x84\x9e clef", "Hip"};
+  const NpyContent back = parse_npy(encode_npy_strings(names), "names");
+  EXPECT_TRUE(back.is_unicode);
+  EXPECT_EQ(decode_npy_strings(back, "names"), names);
+}
+
+TEST(Npy, ObjectArraysOfStringsWrittenBeforeStillRead) {
+  py::Document d;
+  std::vector<int> items = {d.add_str("S9"), d.add_str("S11")};
+  d.root = d.add_object_array({2}, items);
+  EXPECT_EQ(decode_npy_strings(parse_npy(encode_npy_object(d), "old"), "old"), (std::vector<std::string>{"S9", "S11"}));
+}
+
+TEST(Npy, BooleanArraysAreNotNumbers) {
+  NdArray a;
+  a.dtype = DType::b1;
+  a.shape = {2};
+  a.bytes = {1, 0};
+  EXPECT_NE(error_of([&] { a.to_float("k.npz:keypoints"); }).find("k.npz:keypoints: is a boolean array"), std::string::npos);
+}
+
+TEST(Npz, NumpyLoadsHoifsStringsWithoutPickle) {
+  if (!have_numpy()) GTEST_SKIP() << "Debian's python3-numpy is not installed (scripts/setup.sh installs it)";
+  const fs::path path = test::temp_dir("npz_unicode") / "names.npz";
+  write_npz(path.string(), {{"joint_names", encode_npy_strings({"Hip", "Caf\xc3\xa9"})}});
+  const std::string cmd = "/usr/bin/python3 -c \"import numpy as np; n = np.load('" + path.string() +
+                          "', allow_pickle=False)['joint_names']; assert n.dtype == np.dtype('<U4'), n.dtype; "
+                          "assert list(n) == ['Hip', 'Caf\\u00e9'], list(n)\"";
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+}
+
+// A failed write (here: past a file size limit, as a full disk) is one error naming the file and
+// the reason; the old file stays and no temporary is left.
+TEST(AtomicFile, WriteFileAtomicallyReportsTheSystemsReason) {
+  const fs::path dir = test::temp_dir("atomic_efbig");
+  const fs::path target = dir / "big.bin";
+  write_bytes(target, {7});
+  struct rlimit old {};
+  getrlimit(RLIMIT_FSIZE, &old);
+  std::signal(SIGXFSZ, SIG_IGN);
+  struct rlimit small = old;
+  small.rlim_cur = 1024;
+  setrlimit(RLIMIT_FSIZE, &small);
+  const std::string err = error_of([&] { write_file_atomically(target, std::string(4096, 'x')); });
+  setrlimit(RLIMIT_FSIZE, &old);
+  EXPECT_NE(err.find("big.bin: cannot write the file: File too large"), std::string::npos) << err;
+  EXPECT_EQ(read_bytes(target), (std::vector<uint8_t>{7}));
+  int files = 0;
+  for (const auto& e : fs::directory_iterator(dir)) files += e.is_regular_file();
+  EXPECT_EQ(files, 1);
+}
+
+// Outputs are checked against inputs before any work: the same file under another name (a
+// symlink, a hard link, another spelling) is refused, with both flags named.
+TEST(OutputPaths, AnOutputThatIsAnInputIsRefusedUnderAnyName) {
+  const fs::path dir = test::temp_dir("output_paths");
+  write_bytes(dir / "model.ckpt", {1});
+  fs::remove(dir / "link.json");
+  fs::create_symlink(dir / "model.ckpt", dir / "link.json");
+  fs::remove(dir / "hard.json");
+  fs::create_hard_link(dir / "model.ckpt", dir / "hard.json");
+  const std::vector<NamedPath> inputs = {{"the checkpoint", (dir / "model.ckpt").string()}};
+  for (const fs::path& out : {dir / "link.json", dir / "hard.json", dir / "." / "model.ckpt"})
+    EXPECT_NE(error_of([&] { check_output_paths(inputs, {{"--json", out.string()}}); })
+                  .find("--json: '" + out.string() + "' is the same file as the checkpoint '"),
+              std::string::npos)
+        << out;
+  EXPECT_EQ(error_of([&] { check_output_paths(inputs, {{"--json", (dir / "new" / "eval.json").string()}}); }), "");
+  EXPECT_NE(error_of([&] { check_output_paths(inputs, {{"--json", dir.string()}}); }).find("is a folder"), std::string::npos);
+  EXPECT_NE(error_of([&] { check_output_paths(inputs, {{"--out", (dir / "model.ckpt").string(), true}}); }).find("same file"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              check_output_paths({}, {{"--onnx", (dir / "m.x").string()}, {"--torchscript", (dir / "." / "m.x").string()}});
+            }).find("--torchscript: '" + (dir / "." / "m.x").string() + "' is also given to --onnx"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { check_output_paths({}, {{"--json", (dir / "model.ckpt" / "x.json").string()}}); })
+                .find("is not a folder"),
+            std::string::npos);
 }

@@ -1,6 +1,8 @@
 // Training: the learning-rate schedule, shuffling, checkpoints, and exact resumption.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 #include <fstream>
 
@@ -12,6 +14,7 @@
 #include "hoif/training/optimizer.h"
 #include "hoif/training/augment.h"
 #include "hoif/training/trainer.h"
+#include "hoif/training/training_log.h"
 #include "hoif/training/weight_average.h"
 
 using namespace hoif;
@@ -120,6 +123,7 @@ TrainOptions small_options(const fs::path& dir, const std::string& model) {
   o.checkpoint_dir = dir.string();
   o.snapshot = 2;
   o.seed = 11;
+  o.monitor_test = true;  // the per-epoch evaluation and best.ckpt are what several tests check
   return o;
 }
 
@@ -252,7 +256,54 @@ TEST(ValidationSubjects, TheRunReportsAndKeepsTheHeldOutSet) {
   const TrainOptions kept = load_checkpoint((dir / "last.ckpt").string(), torch::Device(torch::kCPU)).options;
   EXPECT_EQ(kept.data.validation_subjects, (std::vector<std::string>{"S7", "S8"}));
   EXPECT_EQ(kept.best_epoch_selection(), "selected on the held-out training subjects S7 S8");
-  EXPECT_EQ(TrainOptions::recipe("semgcn").best_epoch_selection(), "selected on the test set, as the original code does");
+  EXPECT_EQ(TrainOptions::recipe("semgcn").best_epoch_selection(), "no per-epoch evaluation");
+  TrainOptions monitored = TrainOptions::recipe("semgcn");
+  monitored.monitor_test = true;
+  EXPECT_EQ(monitored.best_epoch_selection(), "selected on the test set, as the original code does: a test-monitored run");
+}
+
+// By default a run looks at no held-out poses: no per-epoch error, no best.ckpt, no error curve;
+// its log and checkpoint keep the epochs' losses with the errors unmeasured.
+TEST(TestMonitoring, WithoutHeldOutSubjectsOrMonitorTestNothingIsEvaluated) {
+  torch::set_num_threads(1);
+  const PoseSet train = synthetic_set(64, 1);
+  const fs::path dir = test::temp_dir("unmonitored");
+  TrainOptions o = small_options(dir, "semgcn");
+  o.monitor_test = false;
+  o.epochs = 2;
+  ASSERT_EQ(o.evaluation_set(), "none");
+  TrainRun r = run_of(o, train, train);
+  r.test = nullptr;  // nothing to evaluate is needed
+  std::string log;
+  r.log = [&](const std::string& line) { log += line + "\n"; };
+  const TrainOutcome out = train_model(r);
+  ASSERT_TRUE(out.finished);
+  EXPECT_NE(log.find("not evaluated"), std::string::npos) << log;
+  EXPECT_EQ(log.find("P1"), std::string::npos) << log;
+  EXPECT_FALSE(fs::exists(dir / "best.ckpt"));
+  EXPECT_FALSE(fs::exists(dir / "test_error.png"));
+  EXPECT_TRUE(fs::exists(dir / "loss.png"));
+  const LoadedCheckpoint c = load_checkpoint((dir / "last.ckpt").string(), torch::Device(torch::kCPU));
+  EXPECT_FALSE(c.options.monitor_test);
+  ASSERT_EQ(c.state.history.size(), 2u);
+  EXPECT_TRUE(std::isnan(c.state.history[1].p1));
+  EXPECT_GT(c.state.history[1].loss, 0.0);
+  const std::vector<EpochRecord> csv = read_training_log((dir / "log.csv").string());
+  ASSERT_EQ(csv.size(), 2u);
+  EXPECT_TRUE(std::isnan(csv[0].p1) && std::isnan(csv[0].p2));
+  EXPECT_EQ(csv[1].poses_seen, 128);
+}
+
+// Checkpoints written before the option existed evaluated the test set after every epoch unless
+// they held subjects out: they read back as test-monitored.
+TEST(TestMonitoring, OlderCheckpointsWithoutTheFieldWereTestMonitored) {
+  TrainOptions o = TrainOptions::recipe("hoif");
+  nlohmann::json j = nlohmann::json::parse(o.to_json());
+  j.erase("monitor_test");
+  EXPECT_TRUE(TrainOptions::from_json(j.dump(), "old").monitor_test);
+  j["validation_subjects"] = {"S8"};
+  EXPECT_FALSE(TrainOptions::from_json(j.dump(), "old").monitor_test);
+  EXPECT_FALSE(TrainOptions::from_json(o.to_json(), "new").monitor_test);
 }
 
 // Adam's first step moves each weight whose gradient is not zero by exactly the learning rate

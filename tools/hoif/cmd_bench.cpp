@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "hoif/core/atomic_file.h"
 #include "hoif/core/error.h"
+#include "hoif/core/output_paths.h"
 #include "hoif/evaluation/predict.h"
 #include "hoif/models/precision.h"
 #include "hoif/training/optimizer.h"
@@ -131,6 +132,7 @@ nlohmann::ordered_json bench_model(const std::string& name, double seconds, doub
 }
 
 void run(const BenchFlags& f) {
+  check_output_paths({{"--data", f.data}}, {{"--json", f.json}, {"--profile", f.profile}});
   const int threads = setup_threads(f.threads);
   std::vector<std::string> models = f.model == "all" ? model_names() : std::vector<std::string>{f.model};
   for (const auto& m : models) TrainOptions::recipe(m);  // unknown names fail here, before any work
@@ -171,7 +173,7 @@ void run(const BenchFlags& f) {
         fmt::print("{}: full test-set evaluation ({} poses, P1 and P2 per action) in {:.1f} s\n", m, sets.test.size(), s);
       }
   }
-  if (!f.json.empty()) write_text_atomically(f.json, report.dump(2) + "\n");
+  if (!f.json.empty()) write_file_atomically(f.json, report.dump(2) + "\n");
 }
 
 }  // namespace

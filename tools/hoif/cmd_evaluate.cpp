@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "hoif/core/atomic_file.h"
 #include "hoif/core/error.h"
+#include "hoif/core/output_paths.h"
 #include "hoif/data/h36m.h"
 #include "hoif/evaluation/predict.h"
 #include "hoif/geometry/skeleton.h"
@@ -71,6 +72,8 @@ void export_predictions(const std::string& path, const PoseSet& set, const Array
 }
 
 void run(const EvaluateFlags& f) {
+  check_output_paths({{"the checkpoint", f.checkpoint}, {"--data", f.data}},
+                     {{"--json", f.json}, {"--export", f.export_path}});
   setup_threads(f.threads);
   const torch::Device device = parse_device(f.device);
   LoadedCheckpoint c = load_checkpoint(f.checkpoint, device);
@@ -124,6 +127,9 @@ void run(const EvaluateFlags& f) {
     j["train_minutes"] = c.state.train_seconds / 60.0;
     j["downsample"] = opts.stride;
     j["flip_test"] = f.flip_test;
+    // How the run was steered: by the test subjects after each epoch, or not (held-out subjects, or nothing).
+    j["test_monitored"] = c.options.monitor_test;
+    j["validation_subjects"] = c.options.data.validation_subjects;
     j["weights"] = weights;
     j["subjects"] = subjects;
     j["bf16"] = f.bf16;
@@ -132,7 +138,7 @@ void run(const EvaluateFlags& f) {
     for (const auto& [s, t] : sets.absent)
       if (is_evaluated(s)) j["absent_takes"].push_back(s + " " + t);
     j.update(nlohmann::ordered_json::parse(report_json(report)));
-    write_text_atomically(f.json, j.dump(2) + "\n");
+    write_file_atomically(f.json, j.dump(2) + "\n");
   }
   if (!f.export_path.empty()) export_predictions(f.export_path, evaluated, predicted, data.mocap());
 }

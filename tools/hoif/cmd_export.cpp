@@ -3,6 +3,7 @@
 
 #include "commands.h"
 #include "hoif/core/error.h"
+#include "hoif/core/output_paths.h"
 #include "hoif/models/onnx.h"
 #include "hoif/models/torchscript.h"
 #include "hoif/training/checkpoint.h"
@@ -18,6 +19,8 @@ struct ExportFlags {
 void run(const ExportFlags& f) {
   if (f.weights_only.empty() && f.torchscript.empty() && f.onnx.empty())
     fail("export", "say what to write: --weights-only FILE, --torchscript FILE and/or --onnx FILE");
+  check_output_paths({{"the checkpoint", f.checkpoint}},
+                     {{"--weights-only", f.weights_only}, {"--torchscript", f.torchscript}, {"--onnx", f.onnx}});
   LoadedCheckpoint c = load_checkpoint(f.checkpoint, torch::kCPU);
   if (!f.weights_only.empty()) {
     save_checkpoint(f.weights_only, c.options, c.state, *c.model, nullptr);

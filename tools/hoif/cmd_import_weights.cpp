@@ -3,6 +3,7 @@
 
 #include "commands.h"
 #include "hoif/core/error.h"
+#include "hoif/core/output_paths.h"
 #include "hoif/models/state_dict.h"
 #include "hoif/training/checkpoint.h"
 
@@ -16,16 +17,18 @@ struct ImportFlags {
 };
 
 void run(const ImportFlags& f) {
+  check_output_paths({{"--weights", f.weights}, {"--data", f.data}}, {{"--out", f.out}});
   TrainOptions o = TrainOptions::recipe(f.model);
   o.model.joints = f.joints;
-  if (f.hid_dim > 0) o.model.hid_dim = f.hid_dim;
-  if (f.num_layers > 0) o.model.num_layers = f.num_layers;
+  o.model.hid_dim = f.hid_dim;  // 0: the default; negative: refused by resolved()
+  o.model.num_layers = f.num_layers;
   o.model = o.model.resolved();
   o.data_path = f.data;
   o.data.keypoints = f.keypoints;
   auto model = make_lifter(o.model);
   const StateDict state = read_state_dict_npz(f.weights);
   const ImportReport report = import_state_dict(*model, state, f.weights);
+  require_finite_weights(*model, f.weights);
   TrainState s;
   save_checkpoint(f.out, o, s, *model, nullptr);
   fmt::print("imported {} tensors into {} ({} parameters) -> {}\n", report.loaded, o.model.name, model->parameter_count(), f.out);

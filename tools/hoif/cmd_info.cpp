@@ -64,14 +64,16 @@ void register_info(CLI::App& app) {
                o.rotate_augment > 0 ? fmt::format(", rotation about the vertical up to {} deg", o.rotate_augment) : "",
                o.weight_average > 0 ? fmt::format(", weight average (decay {})", o.weight_average) : "", o.seed);
     const std::vector<std::string>& held_out = o.data.validation_subjects;
-    if (o.flip_test || o.eval_stride > 1 || !held_out.empty())
-      fmt::print("per epoch   {}{} on every {} pose(s){}\n", o.evaluation_set(),
+    if (!o.evaluates_each_epoch())
+      fmt::print("per epoch   no evaluation (the test subjects were not looked at during training)\n");
+    else
+      fmt::print("per epoch   {}{} on every {} pose(s){}{}\n", o.evaluation_set(),
                  held_out.empty() ? "" : fmt::format(" ({} held out)", fmt::join(held_out, " ")), o.eval_stride,
-                 o.flip_test ? ", flip test-time averaging" : "");
+                 o.flip_test ? ", flip test-time averaging" : "", o.monitor_test ? ": a test-monitored run" : "");
     fmt::print("state       epoch {} done{}, step {}, lr {:.4g}, {} poses seen, {:.1f} min training\n", s.epoch,
                s.batch_in_epoch ? fmt::format(" (+{} batches of the next)", s.batch_in_epoch) : "", s.step, s.lr,
                s.poses_seen, s.train_seconds / 60);
-    if (!s.history.empty()) {
+    if (!s.history.empty() && o.evaluates_each_epoch()) {
       const EpochRecord& last = s.history.back();
       const std::string set = o.evaluation_set();
       fmt::print("last epoch  {} P1 {:.2f} mm, P2 {:.2f} mm ({} poses pooled)\n", set, last.p1, last.p2, set);

@@ -7,6 +7,7 @@
 #include "commands.h"
 #include "hoif/core/atomic_file.h"
 #include "hoif/core/error.h"
+#include "hoif/core/output_paths.h"
 #include "hoif/geometry/skeleton.h"
 #include "hoif/inference/lift.h"
 #include "hoif/io/npz.h"
@@ -63,7 +64,7 @@ void write_output(const std::string& path, const KeypointTracks& mapped, const A
       }
       j["poses"].push_back(p);
     }
-    write_text_atomically(path, j.dump(1) + "\n");
+    write_file_atomically(path, j.dump(1) + "\n");
   } else if (ext == ".csv") {
     std::string csv = "frame,person";
     for (const auto& n : names) csv += fmt::format(",{0}_x,{0}_y,{0}_z", n);
@@ -73,7 +74,7 @@ void write_output(const std::string& path, const KeypointTracks& mapped, const A
       for (int64_t k = 0; k < J * 3; ++k) csv += fmt::format(",{:.6f}", poses.values[static_cast<size_t>(n * J * 3 + k)]);
       csv += "\n";
     }
-    write_text_atomically(path, csv);
+    write_file_atomically(path, csv);
   } else {
     fail(path, "unknown output type (use .npz, .json or .csv)");
   }
@@ -85,6 +86,8 @@ void run(const LiftFlags& f) {
   if (f.width <= 0 || f.height <= 0) fail("--width/--height", "give the image size in pixels (both positive)");
   const std::string ext = fs::path(f.output).extension().string();
   if (ext != ".npz" && ext != ".json" && ext != ".csv") fail(f.output, "unknown output type (use .npz, .json or .csv)");
+  if (!(f.min_confidence >= 0 && f.min_confidence <= 1)) fail("--min-confidence", "must be between 0 and 1");
+  check_output_paths({{"--model", f.model}, {"--input", f.input}}, {{"--output", f.output}});
   const KeypointLayout layout = parse_layout(f.format);
   const torch::Device device = parse_device(f.device);
   LoadedCheckpoint c = load_checkpoint(f.model, device);
@@ -101,6 +104,7 @@ void run(const LiftFlags& f) {
   o.flip = f.flip;
   o.min_confidence = f.min_confidence;
   o.interpolate_missing = f.missing == "interpolate";
+  o.warn = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
   const Bf16Inference precision(f.bf16);
   const ArrayF poses = lift_keypoints(*c.model, tracks, o, device);  // fills missing joints in place
   write_output(f.output, tracks, poses, h36m_skeleton_for(J, f.model).names, f);

@@ -1,5 +1,6 @@
 // hoif plot: training curves from runs' log.csv, and per-action / per-joint error bars from
 // evaluation JSON files, as PNG.
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -9,6 +10,8 @@
 
 #include "commands.h"
 #include "hoif/core/error.h"
+#include "hoif/core/output_paths.h"
+#include "hoif/training/training_log.h"
 #include "hoif/visualization/plot.h"
 
 namespace hoif::cli {
@@ -31,6 +34,11 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
+// Plots are written as PNG only: a .jpg name would get PNG bytes.
+void check_png_output(const std::string& flag, const std::string& path) {
+  if (fs::path(path).extension() != ".png") fail(flag, fmt::format("'{}': plots are PNG files; name it .png", path));
+}
+
 std::string label_for(const PlotFlags& f, size_t i, const std::string& path) {
   if (i < f.labels.size()) return f.labels[i];
   const fs::path p(path);
@@ -41,30 +49,24 @@ std::string label_for(const PlotFlags& f, size_t i, const std::string& path) {
 void plot_curves(const PlotFlags& f) {
   if (f.output.empty()) fail("--output", "is required");
   if (f.x_axis != "poses" && f.x_axis != "epochs") fail("--x", "must be poses or epochs");
+  std::vector<fs::path> logs;
+  std::vector<NamedPath> inputs;
+  for (const auto& run : f.runs) {
+    logs.push_back(fs::is_directory(run) ? fs::path(run) / "log.csv" : fs::path(run));
+    inputs.push_back({"the run log", logs.back().string()});
+  }
+  check_png_output("--output", f.output);
+  check_output_paths(inputs, {{"--output", f.output}});
   std::vector<PlotSeries> series;
   for (size_t i = 0; i < f.runs.size(); ++i) {
-    const fs::path log = fs::is_directory(f.runs[i]) ? fs::path(f.runs[i]) / "log.csv" : fs::path(f.runs[i]);
-    std::istringstream in(read_file(log.string()));
-    std::string line;
-    std::getline(in, line);
-    if (line.rfind("epoch,lr,loss_train,error_eval_p1,error_eval_p2,poses_seen", 0) != 0)
-      fail(log.string(), "is not a hoif training log (log.csv)");
+    const fs::path& log = logs[i];
     PlotSeries s{label_for(f, i, f.runs[i]), {}, {}};
-    int row = 1;
-    while (std::getline(in, line)) {
-      ++row;
-      if (line.empty()) continue;
-      std::vector<std::string> cells;
-      std::stringstream ls(line);
-      for (std::string c; std::getline(ls, c, ',');) cells.push_back(c);
-      try {
-        if (cells.size() < 6) throw std::invalid_argument("short");
-        s.x.push_back(f.x_axis == "poses" ? std::stod(cells[5]) / 1e6 : std::stod(cells[0]));
-        s.y.push_back(std::stod(cells[3]));
-      } catch (const std::exception&) {
-        fail(log.string(), fmt::format("line {} is not a log row", row));
-      }
+    for (const EpochRecord& r : read_training_log(log.string())) {
+      if (!std::isfinite(r.p1)) continue;
+      s.x.push_back(f.x_axis == "poses" ? static_cast<double>(r.poses_seen) / 1e6 : r.epoch);
+      s.y.push_back(r.p1);
     }
+    if (s.x.empty()) fail(log.string(), "has no per-epoch error to plot (the run evaluated nothing after its epochs)");
     series.push_back(std::move(s));
   }
   write_line_plot(f.output,
@@ -77,6 +79,11 @@ void plot_curves(const PlotFlags& f) {
 // Per-action P1 and P2 (one file) and per-joint P1 bars, several evaluations side by side.
 void plot_errors(const PlotFlags& f) {
   if (f.per_action.empty() && f.per_joint.empty()) fail("plot errors", "give --per-action FILE.png and/or --per-joint FILE.png");
+  if (!f.per_action.empty()) check_png_output("--per-action", f.per_action);
+  if (!f.per_joint.empty()) check_png_output("--per-joint", f.per_joint);
+  std::vector<NamedPath> inputs;
+  for (const auto& e : f.evaluations) inputs.push_back({"the evaluation", e});
+  check_output_paths(inputs, {{"--per-action", f.per_action}, {"--per-joint", f.per_joint}});
   std::vector<nlohmann::ordered_json> reports;
   for (const auto& path : f.evaluations) {
     try {

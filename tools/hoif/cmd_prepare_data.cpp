@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "hoif/core/error.h"
+#include "hoif/core/output_paths.h"
 #include "hoif/data/archive.h"
 #include "hoif/data/h36m.h"
 #include "hoif/data/keypoints.h"
@@ -47,6 +48,7 @@ void print_inventory(const Mocap& mocap) {
 void run(const PrepareOptions& o) {
   namespace fs = std::filesystem;
   const auto start = std::chrono::steady_clock::now();
+  check_output_paths({{"--from-archive", o.archive}}, {{"--out", o.out, true}});
   H36mArchive archive(o.archive);
   const Mocap mocap = archive.load_mocap();
   fmt::print("Human3.6M archive: {}\n", o.archive);

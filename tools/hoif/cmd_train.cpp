@@ -1,4 +1,5 @@
 // hoif train: the original recipes, from scratch or resumed.
+#include <cmath>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -18,7 +19,7 @@ namespace {
 struct TrainFlags {
   TrainOptions options;
   std::string model;
-  bool resume = false, no_max_norm = false, flip_augment = false, flip_test = false;
+  bool resume = false, no_max_norm = false, flip_augment = false, flip_test = false, monitor_test = false;
   CLI::App* cmd = nullptr;
 };
 
@@ -37,10 +38,13 @@ void apply(const TrainFlags& f, TrainOptions& o, bool resuming) {
   set("--downsample", o.data.stride, v.data.stride);
   set("--batch-size", o.batch_size, v.batch_size);
   set("--lr", o.lr, v.lr);
+  if (!(std::isfinite(o.lr) && o.lr > 0)) fail("--lr", "must be a positive number");
   set("--lr-decay", o.lr_decay, v.lr_decay);
   set("--lr-gamma", o.lr_gamma, v.lr_gamma);
+  if (!(o.lr_gamma > 0 && o.lr_gamma <= 1)) fail("--lr-gamma", "must be in (0, 1]");
   set("--lr-schedule", o.lr_schedule, v.lr_schedule);
   set("--lr-min", o.lr_min, v.lr_min);
+  if (!(std::isfinite(o.lr_min) && o.lr_min >= 0 && o.lr_min <= o.lr)) fail("--lr-min", "must be between 0 and --lr");
   set("--output-lr-scale", o.output_lr_scale, v.output_lr_scale);
   if (!(o.output_lr_scale > 0 && o.output_lr_scale <= 1)) fail("--output-lr-scale", "must be in (0, 1]");
   set("--weight-decay", o.weight_decay, v.weight_decay);
@@ -69,6 +73,9 @@ void apply(const TrainFlags& f, TrainOptions& o, bool resuming) {
       fail("--validation-subjects", "differs from the checkpoint being resumed");
     o.data.validation_subjects = v.data.validation_subjects;
   }
+  set("--monitor-test", o.monitor_test, f.monitor_test);
+  if (o.monitor_test && !o.data.validation_subjects.empty())
+    fail("--monitor-test", "and --validation-subjects exclude each other: the per-epoch evaluation is on one of them");
   if (given("--no-max-norm")) {
     if (resuming && o.max_norm) fail("--no-max-norm", "differs from the checkpoint being resumed");
     o.max_norm = false;
@@ -83,6 +90,19 @@ void apply(const TrainFlags& f, TrainOptions& o, bool resuming) {
   if (given("--eval-downsample")) o.eval_stride = v.eval_stride;
   if (given("--save-every")) o.save_every_minutes = v.save_every_minutes;
   o.checkpoint_dir = v.checkpoint_dir;
+}
+
+// What the run looks at after each epoch, said before it starts.
+void print_evaluation_plan(const TrainOptions& o, const Datasets& sets) {
+  const std::string set = o.evaluation_set();
+  if (set == "validation")
+    fmt::print("per-epoch evaluation: {} held out of training ({} poses); the test subjects are not looked at\n",
+               fmt::join(o.data.validation_subjects, " "), sets.validation.size());
+  else if (set == "test")
+    fmt::print("per-epoch evaluation: the test subjects S9 S11 (--monitor-test): this run is test-monitored\n");
+  else
+    fmt::print("per-epoch evaluation: none (--validation-subjects S8 monitors a held-out subject; the test subjects are "
+               "for one evaluation after training)\n");
 }
 
 void run(TrainFlags& f) {
@@ -109,6 +129,7 @@ void run(TrainFlags& f) {
     if (fs::exists(fs::path(r.options.checkpoint_dir) / "last.ckpt"))
       fail(r.options.checkpoint_dir, "already holds a run (last.ckpt); use --resume to continue it or another --checkpoint");
   }
+  r.options.model = r.options.model.resolved();  // sizes checked before the data is read
   if (r.options.epochs < 1) fail("--epochs", "must be at least 1");
   if (r.options.batch_size < 1) fail("--batch-size", "must be at least 1");
   if (r.options.lr_decay < 1) fail("--lr-decay", "must be at least 1");
@@ -128,17 +149,20 @@ void run(TrainFlags& f) {
     for (const auto& [s, t] : sets.absent) names += fmt::format(" {} '{}';", s, t);
     fmt::print("absent takes ({}):{}\n", sets.absent.size(), names);
   }
-  if (!r.options.data.validation_subjects.empty())
-    fmt::print("validation: {} held out of training ({} poses), evaluated after each epoch instead of the test subjects\n",
-               fmt::join(r.options.data.validation_subjects, " "), sets.validation.size());
+  print_evaluation_plan(r.options, sets);
   r.train = &sets.train;
-  r.test = r.options.data.validation_subjects.empty() ? &sets.test : &sets.validation;
+  r.test = r.options.evaluation_set() == "validation" ? &sets.validation : &sets.test;
   r.log = [](const std::string& line) { fmt::print("{}\n", line); std::fflush(stdout); };
   install_interrupt_flag();
   r.stop_requested = [] { return interrupted(); };
   const TrainOutcome out = train_model(r);
   if (out.stop_reason == "interrupted") throw ExitCode{130};
-  if (out.finished)
+  if (out.finished && !r.options.evaluates_each_epoch())
+    fmt::print("done: {:.4g} epochs ({} poses, {:.1f} min of training); no per-epoch evaluation: evaluate the test "
+               "subjects once with `hoif evaluate {}/last.ckpt`\n",
+               static_cast<double>(out.state.poses_seen) / static_cast<double>(sets.train.size()), out.state.poses_seen,
+               out.state.train_seconds / 60, r.options.checkpoint_dir);
+  else if (out.finished)
     fmt::print("done: {:.4g} epochs ({} poses, {:.1f} min of training), last-epoch {} P1 {:.2f} mm, P2 {:.2f} mm; "
                "best P1 {:.2f} mm at epoch {} ({}); checkpoints in {}\n",
                static_cast<double>(out.state.poses_seen) / static_cast<double>(sets.train.size()), out.state.poses_seen,
@@ -186,6 +210,9 @@ void register_train(CLI::App& app) {
                   "[-DEG, DEG] degrees and move its 2D keypoints with their projection (0: off)")
       ->capture_default_str();
   cmd->add_flag("--flip-test", f->flip_test, "Per-epoch evaluation averages each pose with its lifted mirror image");
+  cmd->add_flag("--monitor-test", f->monitor_test,
+                "Evaluate the test subjects after each epoch and keep best.ckpt by them, as the original code does; "
+                "marks the run test-monitored (default: no per-epoch evaluation unless --validation-subjects)");
   cmd->add_option("--weight-average", o.weight_average,
                   "Keep an exponential moving average of the weights with this decay per step (e.g. 0.9998); "
                   "it is what is evaluated and saved as the model (0: off)")
@@ -203,8 +230,8 @@ void register_train(CLI::App& app) {
   cmd->add_option("--downsample", o.data.stride, "Keep every N-th frame")->default_str("1");
   cmd->add_option("--actions", o.data.actions, "Only these actions (comma-separated)")->delimiter(',');
   cmd->add_option("--validation-subjects", o.data.validation_subjects,
-                  "Hold these training subjects out (comma-separated, e.g. S8) and evaluate on them after each "
-                  "epoch instead of the test subjects, so that best.ckpt is not chosen on the test set")
+                  "Hold these training subjects out (comma-separated, e.g. S8) and evaluate them after each "
+                  "epoch, so that the run's length and best.ckpt are chosen without the test set")
       ->delimiter(',');
   cmd->add_option("--checkpoint", o.checkpoint_dir, "Folder for checkpoints and logs")->capture_default_str();
   cmd->add_flag("--resume", f->resume, "Continue the run in --checkpoint (last.ckpt) exactly where it stopped");

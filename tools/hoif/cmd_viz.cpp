@@ -2,6 +2,7 @@
 // prediction, 3D ground truth), to a GIF, an MP4 or a folder of PNG frames.
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <filesystem>
 #include <numeric>
 
@@ -11,6 +12,7 @@
 
 #include "commands.h"
 #include "hoif/core/error.h"
+#include "hoif/core/output_paths.h"
 #include "hoif/core/progress.h"
 #include "hoif/data/data_source.h"
 #include "hoif/data/dataset.h"
@@ -31,6 +33,7 @@ struct VizFlags {
   std::string device = "cpu";
   int camera = 0, downsample = 1, limit = 0, threads = 0, bitrate = 3000;
   double size = 3.0, fps = 0.0;
+  CLI::App* cmd = nullptr;
   bool no_ground_truth = false;
 };
 
@@ -260,6 +263,13 @@ void run(const VizFlags& f) {
   if (f.downsample < 1) fail("--downsample", "must be 1 or more");
   if (!(f.size > 0.5 && f.size <= 20)) fail("--size", "must be between 0.5 and 20");
   if (f.bitrate <= 0) fail("--bitrate", "must be positive (kbit/s)");
+  if (f.cmd->count("--fps") && !(std::isfinite(f.fps) && f.fps > 0 && f.fps <= 1000))
+    fail("--fps", "must be a frame rate above 0 and at most 1000");
+  if (f.limit < 0) fail("--limit", "must be 0 (every frame) or more");
+  const std::string ext = std::filesystem::path(f.output).extension().string();
+  check_output_paths({{"the checkpoint", f.checkpoint}, {"--predictions", f.predictions}, {"--poses3d", f.poses3d},
+                      {"--video", f.video}, {"--data", f.data}},
+                     {{"--output", f.output, ext != ".gif" && ext != ".mp4"}});
 
   Sequence s = !f.checkpoint.empty() ? from_checkpoint(f) : !f.predictions.empty() ? from_predictions(f) : from_poses3d(f);
   if (f.no_ground_truth) s.truth.clear();
@@ -333,6 +343,7 @@ void run(const VizFlags& f) {
 void register_viz(CLI::App& app) {
   auto f = std::make_shared<VizFlags>();
   CLI::App* cmd = app.add_subcommand("viz", "Render the 2D input, 3D prediction and ground truth of a take to GIF, MP4 or PNG frames");
+  f->cmd = cmd;
   cmd->add_option("checkpoint", f->checkpoint, "A checkpoint to run on the take (needs the data)");
   cmd->add_option("--data", f->data, "The Human3.6M archive or prepared folder (default: the checkpoint's)");
   cmd->add_option("--predictions", f->predictions, "Predictions written by `hoif evaluate --export` instead of a checkpoint");

@@ -4,9 +4,11 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdio>
 #include <pthread.h>
 #include <thread>
 
+#include <fmt/format.h>
 #include <torch/cuda.h>
 #include <torch/utils.h>
 
@@ -21,7 +23,11 @@ std::atomic<bool> g_flag_installed{false};
 
 int setup_threads(int threads) {
   if (threads < 0) fail("--threads", "must be 0 (every core) or more");
-  const int n = threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // More threads than cores only adds switching; thousands of them stall the machine.
+  if (threads > cores)
+    fmt::print(stderr, "note: --threads {} is more than this machine's {} cores; using {}\n", threads, cores, cores);
+  const int n = threads > 0 ? std::min(threads, cores) : cores;
   torch::set_num_threads(n);
   // A training step frees and reallocates activations of a few MB each: keep freed memory in
   // the heap rather than returning it to the kernel and page-faulting it back in every step.
@@ -55,6 +61,11 @@ void route_interrupts_to_a_thread() {
     int received = 0;
     while (sigwait(&interrupt, &received) == 0) {
       if (g_flag_installed && !g_interrupted.exchange(true)) continue;
+      // A second Ctrl-C (a shell or `timeout` often sends two) must not cancel the save under way.
+      if (g_flag_installed) {
+        std::fputs("hoif: stopping after the save under way (SIGKILL ends it at once)\n", stderr);
+        continue;
+      }
       if (ignored && !g_flag_installed) continue;
       // Ctrl-C as usual: the default action, taken in this thread, ends the program.
       std::signal(SIGINT, SIG_DFL);

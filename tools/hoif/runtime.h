@@ -15,7 +15,7 @@ torch::Device parse_device(const std::string& name);
 // one corrupted the heap (docs/PERFORMANCE.md, item 16). Without install_interrupt_flag, Ctrl-C
 // ends the program as usual, or stays ignored if it was when the program started.
 void route_interrupts_to_a_thread();
-// After this, the first Ctrl-C only sets a flag that long loops poll; a second one ends the program.
+// After this, Ctrl-C only sets a flag that long loops poll (a second one does not cancel a save).
 void install_interrupt_flag();
 bool interrupted();
 

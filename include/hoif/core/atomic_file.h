@@ -28,6 +28,8 @@ class PendingFile {
 void write_atomically(const std::filesystem::path& path,
                       const std::function<void(const std::filesystem::path&)>& write);
 
-void write_text_atomically(const std::filesystem::path& path, std::string_view text);
+// Any bytes (text or binary); a failed write (a full disk, a file size limit) is one error naming
+// the file, and the file is left as it was.
+void write_file_atomically(const std::filesystem::path& path, std::string_view bytes);
 
 }  // namespace hoif

@@ -1,6 +1,7 @@
 #pragma once
 // Lifting the user's own 2D keypoints: missing joints filled or refused, the training
 // normalisation applied, optional flip test-time augmentation, root-relative output.
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,14 @@ struct LiftOptions {
   bool flip = false;                 // also lift the mirrored pose and average (test-time augmentation)
   double min_confidence = 0.1;       // a joint below this, or not finite, is missing
   bool interpolate_missing = true;   // fill missing joints over time; false: refuse with an error
+  // Told of joints taken as missing because they lie far outside the image (one line).
+  std::function<void(const std::string&)> warn = [](const std::string&) {};
 };
+
+// Keypoints farther than one image size outside the image are no detections of a person in it
+// (a detector's garbage, or a wrong --width/--height): their confidence is set to NaN, so that
+// they count as missing. Returns how many there were.
+int64_t drop_off_image_joints(KeypointTracks& tracks, int width, int height);
 
 // Fills each missing joint of each person's track linearly between the nearest frames where it
 // was seen (holding the first/last seen value at the ends). A joint never seen in a person's
@@ -25,8 +33,9 @@ void fill_missing_joints(KeypointTracks& tracks, const std::vector<std::string>&
                          double min_confidence, bool interpolate);
 
 // tracks in the model's H3.6M joints (pixels) -> (N, J, 3) camera-frame metres, root-relative.
-// Missing joints of `tracks` are filled in place first (fill_missing_joints), so the caller can
-// report the 2D input that was lifted.
+// Joints off the image are dropped and missing joints of `tracks` filled in place first
+// (fill_missing_joints), so the caller can report the 2D input that was lifted. A model whose
+// output is not finite is an error, never a file of NaN.
 ArrayF lift_keypoints(PoseLifter& model, KeypointTracks& tracks, const LiftOptions& options,
                       const torch::Device& device);
 

@@ -1,5 +1,5 @@
 #pragma once
-// The .npy format (versions 1-3): numeric arrays and pickled object arrays.
+// The .npy format (versions 1-3): numeric arrays, unicode string arrays and pickled object arrays.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -21,7 +21,7 @@ struct NdArray {
   std::vector<uint8_t> bytes;
 
   int64_t count() const { return Array<float>::count(shape); }
-  // Converts any numeric dtype to float / double; `where` names the source in errors.
+  // Converts any numeric dtype but bool to float / double; `where` names the source in errors.
   ArrayF to_float(const std::string& where) const;
   ArrayD to_double(const std::string& where) const;
   std::vector<int64_t> to_int64(const std::string& where) const;
@@ -29,11 +29,13 @@ struct NdArray {
   static NdArray from(const Array<int64_t>& a);
 };
 
-// What a .npy holds: a numeric array, or (descr '|O') a pickled object array.
+// What a .npy holds: a numeric array, a 1-d unicode string array (descr '<U<n>'), or (descr '|O')
+// a pickled object array.
 struct NpyContent {
-  bool is_object = false;
-  NdArray array;     // when !is_object
-  py::Document doc;  // when is_object; the root is the object ndarray
+  bool is_object = false, is_unicode = false;
+  NdArray array;                     // when numeric
+  std::vector<std::string> strings;  // when is_unicode, UTF-8
+  py::Document doc;                  // when is_object; the root is the object ndarray
 };
 
 // Parses a whole .npy file held in memory; `where` names it in errors.
@@ -43,10 +45,10 @@ std::vector<uint8_t> encode_npy(const NdArray& array);
 // A 0-d object array holding `doc`'s root, the way numpy saves a dict with allow_pickle; when the
 // root is itself an object ndarray, that array with its own shape.
 std::vector<uint8_t> encode_npy_object(const py::Document& doc);
-// A 1-d object array of Python str (numpy: np.array(names, dtype=object)).
+// A 1-d numpy unicode array ('<U<n>', UTF-32), which numpy loads without allow_pickle.
 std::vector<uint8_t> encode_npy_strings(const std::vector<std::string>& strings);
-// The strings of a 1-d object array of str, as encode_npy_strings writes; an error naming
-// `where` for anything else.
+// The strings of a 1-d unicode array, as encode_npy_strings writes, or of a 1-d object array of
+// str, as hoif wrote them before; an error naming `where` for anything else.
 std::vector<std::string> decode_npy_strings(const NpyContent& content, const std::string& where);
 
 }  // namespace hoif

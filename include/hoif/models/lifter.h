@@ -17,13 +17,22 @@ struct ModelConfig {
   int num_layers = 0;    // 0: default (martinez 2 stages, GCNs 4 blocks, hoif 8 hidden layers)
   double dropout = -1;   // < 0: default (martinez 0.5, GCNs none)
 
-  // Fills every 0 / negative field with the model's default; unknown names are an error.
+  // Fills every 0 field (negative dropout) with the model's default; unknown names, negative
+  // sizes and models beyond kMaxModelBytes are errors, raised before anything is allocated.
   ModelConfig resolved() const;
+  // An upper bound of the weights' bytes from the sizes alone (every model's layers hold at most
+  // 64 hid_dim x hid_dim matrices per block, with the input and output layers as two more blocks).
+  double weight_bytes_bound() const;
   std::string to_json() const;
   static ModelConfig from_json(const std::string& text, const std::string& where);
 };
 
 const std::vector<std::string>& model_names();
+// The largest model hoif builds: its weights, optimizer state and gradients several times over
+// must fit a machine's memory.
+constexpr double kMaxModelBytes = 2.0 * (1 << 30);
+// A clear error naming `where` and the tensor if any weight or buffer is NaN or infinite.
+void require_finite_weights(const torch::nn::Module& model, const std::string& where);
 
 class PoseLifter : public torch::nn::Module {
  public:

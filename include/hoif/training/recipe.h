@@ -45,6 +45,10 @@ struct TrainOptions {
   // in [-this, this] degrees and move its 2D keypoints with the projection; 0: off, the originals.
   double rotate_augment = 0.0;
   bool flip_test = false;     // per-epoch evaluation averages each pose with its mirror image
+  // Evaluate the test subjects after each epoch and choose best.ckpt on them, as the originals do.
+  // Off by default, so that no run looks at the test set by accident: such a run is marked
+  // "test-monitored" in its checkpoint, its log and every result made from it.
+  bool monitor_test = false;
   int eval_stride = 1;        // per-epoch evaluation on every N-th test pose
   double weight_average = 0;  // > 0: keep, evaluate and save an average of the weights with this per-step decay
   double save_every_minutes = 10;  // also save last.ckpt within an epoch this often (0: only at epoch ends)
@@ -67,8 +71,10 @@ struct TrainOptions {
   // `train_seconds` of training.
   double learning_rate(int64_t step, int64_t total_steps, double train_seconds = 0) const;
   // What the per-epoch evaluation (and best.ckpt's choice) runs on: "validation" when training
-  // subjects are held out (data.validation_subjects), else "test" (S9 S11, as the originals).
-  std::string evaluation_set() const { return data.validation_subjects.empty() ? "test" : "validation"; }
+  // subjects are held out (data.validation_subjects), "test" (S9 S11) with monitor_test, else
+  // "none": the test set is then evaluated once, after training, by `hoif evaluate`.
+  std::string evaluation_set() const;
+  bool evaluates_each_epoch() const { return evaluation_set() != "none"; }
   // How best.ckpt's epoch was chosen, for reports.
   std::string best_epoch_selection() const;
   // Whether a run with `train_minutes` has used that time.

@@ -1,7 +1,8 @@
 #pragma once
 // The training loop of the originals' main_gcn.py / main_linear.py: Adam, the staircase lr
-// schedule, global gradient-norm clipping, MSE in metres, a reshuffle every epoch, and a test
-// evaluation after each epoch. Interruptible and exactly resumable.
+// schedule, global gradient-norm clipping, MSE in metres, a reshuffle every epoch, and an
+// evaluation after each epoch of the held-out subjects (or, test-monitored, of the test subjects;
+// or none). Interruptible and exactly resumable.
 #include <functional>
 #include <optional>
 #include <string>
@@ -17,7 +18,9 @@ namespace hoif {
 struct TrainRun {
   TrainOptions options;
   const PoseSet* train = nullptr;
-  const PoseSet* test = nullptr;  // evaluated after each epoch: the test or the validation set
+  // Evaluated after each epoch when options.evaluates_each_epoch(): the validation set, or the test
+  // set of a test-monitored run.
+  const PoseSet* test = nullptr;
   std::optional<LoadedCheckpoint> resume;  // continue this checkpoint's run
   std::function<bool()> stop_requested;    // polled after every batch (Ctrl-C)
   std::function<void(const std::string&)> log = [](const std::string&) {};
@@ -32,10 +35,11 @@ struct TrainOutcome {
 
 // Files written to options.checkpoint_dir:
 //   last.ckpt         after every epoch and on a stop (resume from it)
-//   best.ckpt         lowest per-epoch P1: selected ON THE TEST SET, as the original code does,
-//                     unless training subjects are held out for validation
+//   best.ckpt         lowest per-epoch P1 on the held-out subjects, or (options.monitor_test)
+//                     selected ON THE TEST SET, as the original code does; none without either
 //   epoch_NNNN.ckpt   every `snapshot` epochs
-//   log.csv           one row per epoch; loss.png and test_error.png at the end
+//   log.csv           one row per epoch (errors empty when not evaluated); loss.png and, with a
+//                     per-epoch evaluation, test_error.png at the end
 TrainOutcome train_model(TrainRun& run);
 
 // The optimizer's parameter groups: one (the originals), or with options.output_lr_scale != 1
