@@ -1,8 +1,17 @@
 #!/usr/bin/env python3
 """Builds results/results.json and the tables of RESULTS.md and README.md from the files that
-scripts/results.sh leaves in the repository for each finished row: its evaluation
-(results/rows/<row>.json) and its training log (results/logs/<row>.log). Every number comes from
-those files; nothing is typed in here except the published figures (REFERENCE.md).
+scripts/results.sh and scripts/validated.py leave in the repository for each finished row: its
+evaluations (results/rows/<row>.json, per seed <row>_s<seed>.json) and its training log
+(results/logs/<row>.log). Every number comes from those files; nothing is typed in here except the
+published figures (REFERENCE.md).
+
+Each evaluation becomes a row of its own: the published inference protocol (one forward pass per
+pose, `tta` false) and, where it was measured, its twin with flip test-time averaging (`tta` true).
+`selection` says how the recipe and its length were chosen: "validation" (on held-out S8 only, the
+test subjects evaluated once after training: scripts/validated.py), "test-monitored" (a per-epoch
+test evaluation or a decision looked at the test set: every row of scripts/results.sh but the
+original recipes) or "original" (the original recipe, monitored on the test set as the original code
+does).
 
 Usage: scripts/make_results.py
 """
@@ -27,6 +36,7 @@ ACTIONS = ["Directions", "Discussion", "Eating", "Greeting", "Phoning", "Photo",
 # The column heads the papers use (Sitting and SittingDown differ only after six letters).
 ACTION_HEADS = ["Dir.", "Disc.", "Eat", "Greet", "Phone", "Photo", "Pose", "Purch.", "Sit", "SitD.", "Smoke",
                 "Wait", "WalkD.", "Walk", "WalkT."]
+# Every recipe but "original" also has flip augmentation and a weight average (scripts/results.sh).
 RECIPES = {"budget": "budget-3h", "original": "original", "7epochs": "budget-7ep", "dropout": "budget-3h-dropout",
            "batch64": "budget-3h-batch64", "batch32": "budget-3h-batch32", "short64": "budget-45min-batch64",
            "wd64": "budget-3h-batch64-wd0.01",
@@ -36,7 +46,8 @@ RECIPES = {"budget": "budget-3h", "original": "original", "7epochs": "budget-7ep
            "constturn32_4ep": "4ep-batch32-constant-wd0.1-turn180"}
 # Evaluations of a budgeted row's checkpoint without one of its changes, and of its best epoch's
 # checkpoint (scripts/results.sh).
-VARIANTS = ("_noflip.json", "_training_weights.json", "_best_epoch.json")
+VARIANTS = ("_noflip.json", "_training_weights.json", "_best_epoch.json", "_tta.json")
+SEED_ROW = re.compile(r"^(.+)_s(\d+)$")  # scripts/validated.py: <row>_s<seed>.json and <row>_s<seed>_tta.json
 
 
 def read_json(path):
@@ -102,74 +113,141 @@ def training_stride(row):
     return logged_number(row, r"^data: .*, stride (\d+)\)", "the training frame stride")
 
 
-def rows(results_dir):
+def recipe_label(row):
+    suffix = max((k for k in RECIPES if row.endswith("_" + k)), key=len, default=None)  # rows: model_keypoints_recipe
+    if suffix is None:
+        raise SystemExit(f"results/rows/{row}.json: the row's name ends in no recipe of RECIPES")
+    label = RECIPES[suffix]
+    return label if label == "original" else label + "-flipaug-ema"
+
+
+def kept_checkpoint(row):
+    kept = os.path.join("models", "results", row + ".ckpt")
+    return kept if os.path.exists(kept) else None
+
+
+def training_fields(row, e):
+    """What the row's training log and evaluation say about how it was trained."""
+    return {"parameters": parameter_count(row), "frame_stride": training_stride(row),
+            "epochs": round(e["poses_seen"] / training_poses(row), 2), "poses_seen": e["poses_seen"],
+            "train_minutes": round(e["train_minutes"], 1), "command": train_command(row)}
+
+
+def evaluation_fields(evaluations):
+    """P1/P2 (the mean over seeds), each seed's figures, their spread, and the per-action means."""
+    p1s, p2s = [e["p1"] for e in evaluations], [e["p2"] for e in evaluations]
+    mean = lambda xs: sum(xs) / len(xs)
+    std = (sum((x - mean(p1s)) ** 2 for x in p1s) / (len(p1s) - 1)) ** 0.5 if len(p1s) > 1 else None
+    actions = evaluations[0]["per_action"].keys()
+    return {"p1": round(mean(p1s), 2), "p2": round(mean(p2s), 2), "seeds": len(evaluations),
+            "p1_seeds": [round(x, 2) for x in p1s], "p2_seeds": [round(x, 2) for x in p2s],
+            "p1_std": round(std, 2) if std is not None else None,
+            "per_action": {a: {k: round(mean([e["per_action"][a][k] for e in evaluations]), 2) for k in ("p1", "p2")}
+                           for a in actions},
+            "poses_evaluated": evaluations[0]["poses"], "absent_test_takes": evaluations[0]["absent_takes"]}
+
+
+def published_fields(e):
+    published = PUBLISHED.get((e["model"], e["keypoints"]))
+    return {"published_p1": published[0] if published else None, "published_p2": published[1] if published else None}
+
+
+def results_sh_rows(rows_dir, names):
+    """scripts/results.sh's rows: one seed; test-monitored, or the original recipes."""
     out = []
+    for row in names:
+        e = read_json(os.path.join(rows_dir, row + ".json"))
+        noflip, training_weights, best = (read_json(p) if os.path.exists(p) else None
+                                          for p in (os.path.join(rows_dir, row + v) for v in VARIANTS[:3]))
+        recipe = recipe_label(row)
+        kept = kept_checkpoint(row)
+        # The published protocol (one forward pass per pose) and, for rows evaluated with it, the
+        # flip test-time-averaged twin.
+        twins = ([(False, noflip)] if noflip else []) + [(True, e)] if e["flip_test"] else [(False, e)]
+        for tta, ev in twins:
+            r = {"model": e["model"], "keypoints": e["keypoints"], "recipe": recipe, "tta": tta,
+                 "selection": "original" if recipe == "original" else "test-monitored", "validation_subjects": []}
+            r.update(evaluation_fields([ev]))
+            r.update(training_fields(row, e))
+            r["checkpoint"] = kept
+            r["evaluate"] = f"hoif evaluate {kept or os.path.join('runs', 'results', row, 'last.ckpt')}" + (" --flip-test" if tta else "")
+            if tta:
+                r["p1_without_flip_test"] = round(noflip["p1"], 2) if noflip else None
+                r["p1_without_weight_average"] = round(training_weights["p1"], 2) if training_weights else None
+                r["best_epoch"] = best["epoch"] if best else None
+                r["best_epoch_chosen_on"] = (held_out_subjects(row) or "test subjects") if best else None
+                r["p1_best_epoch"] = round(best["p1"], 2) if best else None
+            r.update(published_fields(e))
+            r["row"] = row
+            out.append(r)
+    return out
+
+
+def validated_rows(rows_dir, seeds_of):
+    """scripts/validated.py's rows: recipe and length chosen on held-out S8, test evaluated once per seed."""
+    out = []
+    for row, seeds in seeds_of.items():
+        recipe = read_json(os.path.join("results", "recipes", row + ".json"))
+        for tta in (False, True):
+            evaluations = [read_json(os.path.join(rows_dir, f"{row}_s{s}{'_tta' if tta else ''}.json")) for s in seeds]
+            e = evaluations[0]
+            r = {"model": e["model"], "keypoints": e["keypoints"],
+                 "recipe": ", ".join(recipe["contains"]) + f"; {recipe['epochs']} ep chosen on S8",
+                 "tta": tta, "selection": "validation", "validation_subjects": recipe["heldout"]["validation_subjects"]}
+            r.update(evaluation_fields(evaluations))
+            r.update(training_fields(f"{row}_s{seeds[0]}", e))
+            r["train_minutes"] = round(sum(x["train_minutes"] for x in evaluations) / len(evaluations), 1)
+            r["checkpoint"] = kept_checkpoint(f"{row}_s{seeds[0]}")
+            r["evaluate"] = f"scripts/validated.py final {row} SEED (seeds {seeds})"
+            r.update(published_fields(e))
+            r["row"] = row
+            out.append(r)
+    return out
+
+
+def rows(results_dir):
     rows_dir = os.path.join(results_dir, "rows")
+    plain, seeds_of = [], {}
     for name in sorted(os.listdir(rows_dir)):
         if not name.endswith(".json") or name.endswith(VARIANTS):
             continue
-        row = name[:-5]
-        e = read_json(os.path.join(rows_dir, name))
-        noflip, training_weights, best = (read_json(p) if os.path.exists(p) else None
-                                          for p in (os.path.join(rows_dir, row + v) for v in VARIANTS))
-        suffix = max((k for k in RECIPES if row.endswith("_" + k)), key=len, default=None)  # rows: model_keypoints_recipe
-        if suffix is None:
-            raise SystemExit(f"results/rows/{name}: the row's name ends in no recipe of RECIPES")
-        recipe = RECIPES[suffix]
-        kept = os.path.join("models", "results", row + ".ckpt")
-        published = PUBLISHED.get((e["model"], e["keypoints"]))
-        out.append({
-            "model": e["model"],
-            "keypoints": e["keypoints"],
-            "recipe": recipe,
-            "p1": round(e["p1"], 2),
-            "p2": round(e["p2"], 2),
-            "parameters": parameter_count(row),
-            "frame_stride": training_stride(row),
-            "epochs": round(e["poses_seen"] / training_poses(row), 2),
-            "poses_seen": e["poses_seen"],
-            "train_minutes": round(e["train_minutes"], 1),
-            "checkpoint": kept if os.path.exists(kept) else None,
-            "command": train_command(row),
-            "evaluate": f"hoif evaluate {kept if os.path.exists(kept) else os.path.join('runs', 'results', row, 'last.ckpt')}"
-                        + (" --flip-test" if e["flip_test"] else ""),
-            "flip_test": e["flip_test"],
-            "p1_without_flip_test": round(noflip["p1"], 2) if noflip else None,
-            "p2_without_flip_test": round(noflip["p2"], 2) if noflip else None,
-            "p1_without_weight_average": round(training_weights["p1"], 2) if training_weights else None,
-            "p2_without_weight_average": round(training_weights["p2"], 2) if training_weights else None,
-            "best_epoch": best["epoch"] if best else None,
-            "best_epoch_chosen_on": (held_out_subjects(row) or "test subjects") if best else None,
-            "p1_best_epoch": round(best["p1"], 2) if best else None,
-            "p2_best_epoch": round(best["p2"], 2) if best else None,
-            "per_action": {a: {"p1": round(v["p1"], 2), "p2": round(v["p2"], 2)} for a, v in e["per_action"].items()},
-            "poses_evaluated": e["poses"],
-            "absent_test_takes": e["absent_takes"],
-            "published_p1": published[0] if published else None,
-            "published_p2": published[1] if published else None,
-            "row": row,
-        })
-    out.sort(key=lambda r: (r["keypoints"] != "gt", r["recipe"], ORDER.index(r["model"])))
+        m = SEED_ROW.match(name[:-5])
+        if m:
+            seeds_of.setdefault(m.group(1), []).append(int(m.group(2)))
+        else:
+            plain.append(name[:-5])
+    out = results_sh_rows(rows_dir, plain) + validated_rows(rows_dir, {r: sorted(s) for r, s in seeds_of.items()})
+    order = {"validation": 0, "test-monitored": 1, "original": 2}
+    out.sort(key=lambda r: (r["keypoints"] != "gt", r["tta"], order[r["selection"]], r["recipe"], ORDER.index(r["model"])))
     return out
 
 
 def summary_table(rs):
-    lines = ["| model | 2D | recipe | P1 | P2 | published P1 / P2 | parameters | frame stride | epochs | poses seen | training (min) |",
-             "|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|"]
+    """The published protocol's rows (no test-time augmentation), each with its flip-TTA twin's P1."""
+    twin = {(r["row"], r["keypoints"]): r for r in rs if r["tta"]}
+    lines = ["| model | 2D | recipe | chosen | seeds | P1 | P2 | P1 with flip TTA | published P1 / P2 | parameters | "
+             "frame stride | epochs | training (min) |",
+             "|---|---|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|"]
     for r in rs:
+        if r["tta"]:
+            continue
         pub = f"{r['published_p1']:.2f} / {r['published_p2']:.2f}" if r["published_p1"] else "—"
         if r["keypoints"] != "gt" and r["published_p1"]:
             pub += " (CPN)"
-        lines.append(f"| {r['model']} | {r['keypoints']} | {r['recipe']} | {r['p1']:.2f} | {r['p2']:.2f} | {pub} | "
-                     f"{r['parameters']:,} | {r['frame_stride']} | {r['epochs']:g} | {r['poses_seen']:,} | {r['train_minutes']:.0f} |")
+        p1 = f"{r['p1']:.2f}" + (f" ± {r['p1_std']:.2f}" if r["p1_std"] is not None else "")
+        t = twin.get((r["row"], r["keypoints"]))
+        tta = f"{t['p1']:.2f}" if t else "—"
+        lines.append(f"| {r['model']} | {r['keypoints']} | {r['recipe']} | {r['selection']} | {r['seeds']} | {p1} | "
+                     f"{r['p2']:.2f} | {tta} | {pub} | {r['parameters']:,} | {r['frame_stride']} | {r['epochs']:g} | "
+                     f"{r['train_minutes']:.0f} |")
     return "\n".join(lines)
 
 
 def changes_table(rs):
-    lines = ["| model | 2D | recipe | P1 | without flip test | without weight average | best epoch (test-selected unless marked) |",
+    lines = ["| model | 2D | recipe | P1 (flip TTA) | without flip TTA | without weight average | best epoch (test-selected unless marked) |",
              "|---|---|---|---:|---:|---:|---:|"]
     for r in rs:
-        if r["p1_without_flip_test"] is None:
+        if not r["tta"] or r.get("p1_without_flip_test") is None:
             continue
         cells = [f"{r[k]:.2f}" if r[k] is not None else "—" for k in ("p1", "p1_without_flip_test", "p1_without_weight_average")]
         held_out = "" if r["best_epoch_chosen_on"] == "test subjects" else f", chosen on held-out {r['best_epoch_chosen_on']}"
@@ -182,6 +260,8 @@ def per_action_table(rs, key):
     head = "| model | 2D | recipe | " + " | ".join(ACTION_HEADS) + " | Avg |"
     lines = [head, "|---|---|---|" + "---:|" * (len(ACTIONS) + 1)]
     for r in rs:
+        if r["tta"]:
+            continue
         cells = [f"{r['per_action'][a][key]:.1f}" if a in r["per_action"] else "—" for a in ACTIONS]
         lines.append(f"| {r['model']} | {r['keypoints']} | {r['recipe']} | " + " | ".join(cells) + f" | {r[key]:.2f} |")
     return "\n".join(lines)
@@ -204,12 +284,12 @@ def main():
     rs = rows("results")
     public = [{k: v for k, v in r.items() if k != "row"} for r in rs]
     write_atomically("results/results.json", json.dumps(public, indent=2) + "\n")
-    replace_between("RESULTS.md", "summary", summary_table(rs))
-    replace_between("RESULTS.md", "changes", changes_table(rs))
+    replace_between("RESULTS.md", "results", summary_table(rs))
+    replace_between("docs/RESULTS_NOTES.md", "changes", changes_table(rs))
     replace_between("RESULTS.md", "p1 per action", per_action_table(rs, "p1"))
     replace_between("RESULTS.md", "p2 per action", per_action_table(rs, "p2"))
     replace_between("README.md", "results", summary_table(rs))
-    print(f"{len(rs)} rows: results/results.json, RESULTS.md, README.md")
+    print(f"{len(rs)} rows: results/results.json, RESULTS.md, docs/RESULTS_NOTES.md, README.md")
 
 
 if __name__ == "__main__":
