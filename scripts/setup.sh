@@ -18,6 +18,7 @@ packages=(
   libopencv-dnn-dev                     # the tests run exported ONNX graphs in OpenCV's runtime
   ffmpeg                                # ffprobe: the tests decode written GIF/MP4 independently
   python3-numpy                         # checks that files hoif writes load in numpy
+  blender                               # the tests import hoif's BVH files with Blender's own importer
 )
 
 missing=()

@@ -24,7 +24,10 @@ fs::path existing_folder(const NamedPath& out) {
   fs::path dir = out.folder ? fs::path(out.path) : fs::path(out.path).parent_path();
   if (dir.empty()) dir = ".";
   std::error_code ec;
-  while (!fs::exists(dir, ec) && dir.has_parent_path() && dir != dir.parent_path()) dir = dir.parent_path();
+  while (!fs::exists(dir, ec)) {
+    if (!dir.has_parent_path() || dir == dir.parent_path()) return ".";  // a relative path: the working folder
+    dir = dir.parent_path();
+  }
   return dir;
 }
 

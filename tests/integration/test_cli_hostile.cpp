@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <sstream>
 
 #include "fixtures.h"
 
@@ -43,6 +44,10 @@ struct Workspace {
       for (int j = 0; j < 16; ++j) out << (j ? "," : "") << 400 + 10 * j + frame << "," << 300 + 20 * j;
       out << "\n";
     }
+    out.close();
+    const CliRun l = ::run("lift --model " + ckpt.string() + " --input " + csv.string() +
+                           " --format h36m16 --width 1000 --height 1000 --output " + (dir / "lifted.npz").string());
+    EXPECT_EQ(l.exit_code, 0) << l.err;
   }
 };
 
@@ -226,6 +231,14 @@ const std::vector<Case>& cases() {
        "--fps: must be a frame rate above 0"},
       {"viz_limit_negative", [] { return "viz --poses3d x.npz --limit -1 --output " + (case_dir("v4") / "a.gif").string(); },
        1, "--limit: must be 0"},
+      {"export_motion_to_a_name_not_bvh",
+       [] { return "export-motion " + (ws().dir / "lifted.npz").string() + " --output " + (case_dir("bvh1") / "a.txt").string(); },
+       1, "name it .bvh"},
+      {"export_motion_of_a_person_not_there",
+       [] {
+         return "export-motion " + (ws().dir / "lifted.npz").string() + " --person 3 --output " + (case_dir("bvh2") / "a.bvh").string();
+       },
+       1, "--person: 3 has no poses"},
       {"mistyped_option", [] { return "lift --modle x.ckpt --input k.csv"; }, 2,
        "lift: unknown option '--modle' (did you mean --model?)"},
   };
@@ -383,4 +396,29 @@ TEST(HostileInput, TwoInterruptsInARowStillSave) {
   EXPECT_EQ(WEXITSTATUS(status), 130);
   EXPECT_NE(slurp(log).find("stopped (interrupted)"), std::string::npos) << slurp(log);
   EXPECT_EQ(run("info " + (ck / "last.ckpt").string()).exit_code, 0);
+}
+
+// Lifted motion as BVH, straight from lift or from its npz, with the root walking its path.
+TEST(Motion, LiftAndExportMotionWriteBvh) {
+  const fs::path dir = case_dir("bvh_ok");
+  const CliRun l = run("lift --model " + ws().ckpt.string() + " --input " + ws().csv.string() +
+                       " --format h36m16 --width 1000 --height 1000 --fps 25 --output " + (dir / "direct.bvh").string());
+  ASSERT_EQ(l.exit_code, 0) << l.err;
+  const CliRun e = run("export-motion " + (ws().dir / "lifted.npz").string() + " --root-path --output " + (dir / "path.bvh").string());
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  EXPECT_NE(e.out.find("3 frames at 50 fps, 16 joints"), std::string::npos) << e.out;
+  const std::string direct = slurp(dir / "direct.bvh"), path = slurp(dir / "path.bvh");
+  EXPECT_EQ(direct.rfind("HIERARCHY\nROOT Hip\n", 0), 0u);
+  EXPECT_NE(direct.find("Frames: 3\nFrame Time: 0.04000000\n"), std::string::npos);
+  // Without a root path the Hip stays at the origin; with one it is in front of the camera (BVH: -Z).
+  const auto root_z = [](const std::string& bvh) {  // the third value of the first frame's line
+    std::istringstream motion(bvh.substr(bvh.find("Frame Time:")));
+    std::string line;
+    std::getline(motion, line);
+    double x = 0, y = 0, z = 0;
+    motion >> x >> y >> z;
+    return z;
+  };
+  EXPECT_EQ(root_z(direct), 0.0);
+  EXPECT_LT(root_z(path), 0.0);
 }

@@ -1,4 +1,5 @@
 // hoif lift: 3D poses for the user's own 2D keypoints (docs/LIFTING.md).
+#include <algorithm>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -10,6 +11,7 @@
 #include "hoif/core/output_paths.h"
 #include "hoif/geometry/skeleton.h"
 #include "hoif/inference/lift.h"
+#include "hoif/inference/motion_export.h"
 #include "hoif/io/npz.h"
 #include "hoif/models/precision.h"
 #include "hoif/training/checkpoint.h"
@@ -26,18 +28,26 @@ struct LiftFlags {
   int width = 0, height = 0, threads = 0;
   double min_confidence = 0.1;
   bool flip = false, bf16 = false;
+  MotionExportOptions motion;  // .bvh output
 };
 
 constexpr const char* kFrame = "camera frame: x right, y down, z forward (away from the camera); metres; root-relative (Hip = 0)";
+
+// The (N, J, 2) pixel positions of (N, J, 3) keypoints with confidences.
+ArrayF pixel_positions(const KeypointTracks& tracks) {
+  const int64_t N = tracks.keypoints.dim(0), J = tracks.keypoints.dim(1);
+  ArrayF xy({N, J, 2});
+  for (int64_t i = 0; i < N * J; ++i)
+    for (int d = 0; d < 2; ++d) xy.values[static_cast<size_t>(i * 2 + d)] = tracks.keypoints.values[static_cast<size_t>(i * 3 + d)];
+  return xy;
+}
 
 void write_output(const std::string& path, const KeypointTracks& mapped, const ArrayF& poses,
                   const std::vector<std::string>& names, const LiftFlags& f) {
   const int64_t N = poses.dim(0), J = poses.dim(1);
   std::string ext = fs::path(path).extension().string();
   if (ext == ".npz") {
-    ArrayF keypoints({N, J, 2});
-    for (int64_t i = 0; i < N * J; ++i)
-      for (int d = 0; d < 2; ++d) keypoints.values[static_cast<size_t>(i * 2 + d)] = mapped.keypoints.values[static_cast<size_t>(i * 3 + d)];
+    const ArrayF keypoints = pixel_positions(mapped);
     Array<int64_t> frame({N}), person({N}), size({2});
     frame.values = mapped.frame;
     person.values = mapped.person;
@@ -65,6 +75,10 @@ void write_output(const std::string& path, const KeypointTracks& mapped, const A
       j["poses"].push_back(p);
     }
     write_file_atomically(path, j.dump(1) + "\n");
+  } else if (ext == ".bvh") {
+    if (std::any_of(mapped.person.begin(), mapped.person.end(), [](int64_t p) { return p != 0; }))
+      fail("--output", "a .bvh holds one person and the keypoints have several: write .npz, then `hoif export-motion --person N`");
+    export_bvh(path, poses, pixel_positions(mapped), f.width, f.height, f.motion);
   } else if (ext == ".csv") {
     std::string csv = "frame,person";
     for (const auto& n : names) csv += fmt::format(",{0}_x,{0}_y,{0}_z", n);
@@ -76,7 +90,7 @@ void write_output(const std::string& path, const KeypointTracks& mapped, const A
     }
     write_file_atomically(path, csv);
   } else {
-    fail(path, "unknown output type (use .npz, .json or .csv)");
+    fail(path, "unknown output type (use .npz, .json, .csv or .bvh)");
   }
 }
 
@@ -85,7 +99,8 @@ void run(const LiftFlags& f) {
   if (f.missing != "interpolate" && f.missing != "refuse") fail("--missing", "must be interpolate or refuse");
   if (f.width <= 0 || f.height <= 0) fail("--width/--height", "give the image size in pixels (both positive)");
   const std::string ext = fs::path(f.output).extension().string();
-  if (ext != ".npz" && ext != ".json" && ext != ".csv") fail(f.output, "unknown output type (use .npz, .json or .csv)");
+  if (ext != ".npz" && ext != ".json" && ext != ".csv" && ext != ".bvh")
+    fail(f.output, "unknown output type (use .npz, .json, .csv or .bvh)");
   if (!(f.min_confidence >= 0 && f.min_confidence <= 1)) fail("--min-confidence", "must be between 0 and 1");
   check_output_paths({{"--model", f.model}, {"--input", f.input}}, {{"--output", f.output}});
   const KeypointLayout layout = parse_layout(f.format);
@@ -127,7 +142,9 @@ void register_lift(CLI::App& app) {
   cmd->add_option("--format", f->format, "Joint layout of the input: h36m16, h36m17, coco17, openpose25, mpii16")->required();
   cmd->add_option("--width", f->width, "Image width in pixels")->required();
   cmd->add_option("--height", f->height, "Image height in pixels")->required();
-  cmd->add_option("--output", f->output, "poses.npz, poses.json or poses.csv")->required();
+  cmd->add_option("--output", f->output, "poses.npz, poses.json, poses.csv, or an animation: poses.bvh")->required();
+  cmd->add_option("--fps", f->motion.fps, "The .bvh animation's frame rate")->capture_default_str();
+  cmd->add_flag("--root-path", f->motion.root_path, "A .bvh's Hip moves along a path estimated from the 2D keypoints");
   cmd->add_option("--min-confidence", f->min_confidence, "Joints below this confidence are missing")->capture_default_str();
   cmd->add_option("--missing", f->missing, "interpolate (over time) or refuse")->capture_default_str();
   cmd->add_flag("--flip", f->flip, "Average with the lifted mirror image (test-time augmentation)");

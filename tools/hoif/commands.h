@@ -20,5 +20,6 @@ void register_viz(CLI::App& app);
 void register_plot(CLI::App& app);
 void register_lift(CLI::App& app);
 void register_export(CLI::App& app);
+void register_export_motion(CLI::App& app);
 
 }  // namespace hoif::cli

@@ -75,6 +75,7 @@ int main(int argc, char** argv) {
   hoif::cli::register_plot(app);
   hoif::cli::register_lift(app);
   hoif::cli::register_export(app);
+  hoif::cli::register_export_motion(app);
   reject_unknown_options(app, argc, argv);
   try {
     app.parse(argc, argv);
