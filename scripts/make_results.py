@@ -243,6 +243,12 @@ def summary_table(rs):
     return "\n".join(lines)
 
 
+def readme_table(rs):
+    """The summary's first columns: the README's short form (RESULTS.md has the rest)."""
+    lines = summary_table(rs).split("\n")
+    return "\n".join("|".join(line.split("|")[:10]) + "|" for line in lines)
+
+
 def changes_table(rs):
     lines = ["| model | 2D | recipe | P1 (flip TTA) | without flip TTA | without weight average | best epoch (test-selected unless marked) |",
              "|---|---|---|---:|---:|---:|---:|"]
@@ -288,7 +294,7 @@ def main():
     replace_between("docs/RESULTS_NOTES.md", "changes", changes_table(rs))
     replace_between("RESULTS.md", "p1 per action", per_action_table(rs, "p1"))
     replace_between("RESULTS.md", "p2 per action", per_action_table(rs, "p2"))
-    replace_between("README.md", "results", summary_table(rs))
+    replace_between("README.md", "results", readme_table(rs))
     print(f"{len(rs)} rows: results/results.json, RESULTS.md, docs/RESULTS_NOTES.md, README.md")
 
 
