@@ -15,6 +15,7 @@ packages=(
   libgif-dev                            # GIF animations
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev  # MP4 (H.264 via libx264)
   libonnx-dev libprotobuf-dev          # ONNX export
+  libtinygltf-dev                       # glTF animation export
   libopencv-dnn-dev                     # the tests run exported ONNX graphs in OpenCV's runtime
   ffmpeg                                # ffprobe: the tests decode written GIF/MP4 independently
   python3-numpy                         # checks that files hoif writes load in numpy

@@ -1,15 +1,22 @@
 #include "hoif/inference/motion_export.h"
 
 #include <cmath>
+#include <filesystem>
 
 #include "hoif/core/error.h"
 #include "hoif/geometry/motion.h"
 #include "hoif/geometry/skeleton.h"
 #include "hoif/io/bvh.h"
+#include "hoif/io/gltf.h"
 
 namespace hoif {
 
-int export_bvh(const std::string& path, const ArrayF& poses, const ArrayF& keypoints_2d, int width, int height,
+bool is_motion_file(const std::string& path) {
+  const std::string ext = std::filesystem::path(path).extension().string();
+  return ext == ".bvh" || ext == ".glb";
+}
+
+int export_motion(const std::string& path, const ArrayF& poses, const ArrayF& keypoints_2d, int width, int height,
                const MotionExportOptions& o) {
   const Skeleton& skeleton = h36m_skeleton_for(static_cast<int>(poses.dim(1)), path);
   std::vector<Eigen::Vector3d> root;
@@ -19,7 +26,11 @@ int export_bvh(const std::string& path, const ArrayF& poses, const ArrayF& keypo
     root = estimate_root_path(poses, keypoints_2d, width, height, focal);
   }
   const Motion motion = motion_from_poses(poses, skeleton, o.fps, root);
-  write_bvh(path, motion);
+  if (!is_motion_file(path)) fail(path, "an animation is written as .bvh or .glb");
+  if (std::filesystem::path(path).extension() == ".glb")
+    write_glb(path, motion);
+  else
+    write_bvh(path, motion);
   return motion.frames();
 }
 

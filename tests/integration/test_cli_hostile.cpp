@@ -233,7 +233,7 @@ const std::vector<Case>& cases() {
        1, "--limit: must be 0"},
       {"export_motion_to_a_name_not_bvh",
        [] { return "export-motion " + (ws().dir / "lifted.npz").string() + " --output " + (case_dir("bvh1") / "a.txt").string(); },
-       1, "name it .bvh"},
+       1, "name it .bvh or .glb"},
       {"export_motion_of_a_person_not_there",
        [] {
          return "export-motion " + (ws().dir / "lifted.npz").string() + " --person 3 --output " + (case_dir("bvh2") / "a.bvh").string();
@@ -421,4 +421,7 @@ TEST(Motion, LiftAndExportMotionWriteBvh) {
   };
   EXPECT_EQ(root_z(direct), 0.0);
   EXPECT_LT(root_z(path), 0.0);
+  const CliRun g = run("export-motion " + (ws().dir / "lifted.npz").string() + " --output " + (dir / "clip.glb").string());
+  ASSERT_EQ(g.exit_code, 0) << g.err;
+  EXPECT_EQ(slurp(dir / "clip.glb").substr(0, 4), "glTF");
 }

@@ -14,6 +14,7 @@
 #include "fixtures.h"
 #include "hoif/geometry/motion.h"
 #include "hoif/io/bvh.h"
+#include "hoif/io/gltf.h"
 
 using namespace hoif;
 namespace fs = std::filesystem;
@@ -205,27 +206,59 @@ TEST(Bvh, DamagedFilesAreOneClearError) {
   EXPECT_NE(test::error_of([&] { motion_from_poses(nan, h36m_skeleton16(), 50); }).find("not finite"), std::string::npos);
 }
 
-// Blender's own BVH importer (Debian's blender, headless) as an independent reader: every joint of
-// every frame lands where the clip had it, the root walking its path (Blender turns BVH's Y-up into
-// its Z-up: (x, y, z) -> (x, -z, y), centimetres).
-TEST(Bvh, BlendersImporterPutsEveryJointWhereTheClipHadIt) {
+// Blender's own importers (Debian's blender, headless) as independent readers of both formats:
+// every joint of every frame lands where the clip had it, the root walking its path (Blender turns
+// Y-up into its Z-up: (x, y, z) -> (x, -z, y); BVH in centimetres, glTF in metres).
+TEST(Motion, BlendersImportersPutEveryJointWhereTheClipHadIt) {
   if (std::system("command -v blender >/dev/null 2>&1") != 0) GTEST_SKIP() << "Blender is not installed (apt install blender)";
   std::vector<Vec> root;
   const std::vector<std::vector<Vec>> frames = random_clip(12, &root);
-  const fs::path dir = test::temp_dir("bvh_blender");
-  write_bvh((dir / "clip.bvh").string(), motion_from_poses(as_poses(frames), h36m_skeleton16(), 30, root));
-  const std::string cmd = "blender -b --factory-startup --python " HOIF_SOURCE_DIR "/tests/blender/bvh_joint_positions.py -- " +
-                          (dir / "clip.bvh").string() + " " + (dir / "blender.json").string() + " >/dev/null 2>&1";
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  std::ifstream in(dir / "blender.json");
-  const auto j = nlohmann::json::parse(in);
-  EXPECT_NEAR(j.at("fps").get<double>(), 30, 1e-4);  // Blender keeps the rate as a float
-  ASSERT_EQ(j.at("frames").size(), 12u);
-  const auto& names = h36m_skeleton16().names;
-  for (size_t n = 0; n < 12; ++n)
-    for (size_t k = 0; k < 16; ++k) {
-      const Vec at = animation_from_camera(root[n]) + frames[n][k];  // metres, Y up
-      const auto b = j["frames"][n].at(names[k]).get<std::vector<double>>();
-      EXPECT_LT((Vec(b[0], b[1], b[2]) - 100 * Vec(at.x(), -at.z(), at.y())).norm(), 0.1) << names[k] << " frame " << n;
-    }
+  const Motion motion = motion_from_poses(as_poses(frames), h36m_skeleton16(), 30, root);
+  const fs::path dir = test::temp_dir("motion_blender");
+  write_bvh((dir / "clip.bvh").string(), motion);
+  write_glb((dir / "clip.glb").string(), motion);
+  for (const auto& [file, unit] : {std::pair<std::string, double>{"clip.bvh", 100.0}, {"clip.glb", 1.0}}) {
+    SCOPED_TRACE(file);
+    const std::string cmd = "blender -b --factory-startup --python " HOIF_SOURCE_DIR "/tests/blender/bvh_joint_positions.py -- " +
+                            (dir / file).string() + " " + (dir / "blender.json").string() + " 12 30 >/dev/null 2>&1";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    std::ifstream in(dir / "blender.json");
+    const auto j = nlohmann::json::parse(in);
+    EXPECT_NEAR(j.at("fps").get<double>(), 30, 1e-4);  // Blender keeps the rate as a float
+    ASSERT_EQ(j.at("frames").size(), 12u);
+    const auto& names = h36m_skeleton16().names;
+    for (size_t n = 0; n < 12; ++n)
+      for (size_t k = 0; k < 16; ++k) {
+        const Vec at = animation_from_camera(root[n]) + frames[n][k];  // metres, Y up
+        const auto b = j["frames"][n].at(names[k]).get<std::vector<double>>();
+        EXPECT_LT((Vec(b[0], b[1], b[2]) - unit * Vec(at.x(), -at.z(), at.y())).norm(), 1e-3 * unit) << names[k] << " frame " << n;
+      }
+  }
+}
+
+// The same clip as a glTF binary: read back (tinygltf's loader) and run through the node hierarchy,
+// every joint within 1 mm, the root walking its path; the node names are the model's joints.
+TEST(Gltf, ARoundTripReproducesEveryJointWithinAMillimetre) {
+  std::vector<Vec> root;
+  const std::vector<std::vector<Vec>> frames = random_clip(15, &root);
+  const fs::path path = test::temp_dir("glb") / "clip.glb";
+  write_glb(path.string(), motion_from_poses(as_poses(frames), h36m_skeleton16(), 30, root));
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  in.read(magic, 4);
+  EXPECT_EQ(std::string(magic, 4), "glTF");
+  const Motion back = read_glb(path.string());
+  ASSERT_EQ(back.frames(), 15);
+  EXPECT_NEAR(back.fps, 30, 1e-3);
+  EXPECT_EQ(back.skeleton.names, h36m_skeleton16().names);
+  EXPECT_EQ(back.skeleton.parents, h36m_skeleton16().parents);
+  const auto positions = joint_positions(back);
+  for (size_t n = 0; n < 15; ++n) {
+    std::vector<Vec> expected = frames[n];
+    for (auto& p : expected) p += animation_from_camera(root[n]);
+    EXPECT_LT(worst_distance(positions[n], expected), 1e-3) << n;
+  }
+  std::ofstream(path.parent_path() / "not.glb") << "glTF but not really";
+  EXPECT_NE(test::error_of([&] { read_glb((path.parent_path() / "not.glb").string()); }).find("not.glb: not a readable glTF binary"),
+            std::string::npos);
 }

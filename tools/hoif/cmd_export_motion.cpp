@@ -33,7 +33,7 @@ ArrayF take_rows(const ArrayF& a, const std::vector<int64_t>& rows) {
 }
 
 void run(const ExportMotionFlags& f) {
-  if (std::filesystem::path(f.output).extension() != ".bvh") fail("--output", "'" + f.output + "': name it .bvh");
+  if (!is_motion_file(f.output)) fail("--output", "'" + f.output + "': name it .bvh or .glb");
   check_output_paths({{"the poses", f.poses}}, {{"--output", f.output}});
   const NpzReader npz(f.poses);
   if (!npz.has("poses_3d")) fail(f.poses, "has no 'poses_3d' (N, J, 3): give a file `hoif lift` wrote");
@@ -63,7 +63,7 @@ void run(const ExportMotionFlags& f) {
     width = static_cast<int>(size[0]);
     height = static_cast<int>(size[1]);
   }
-  const int frames = export_bvh(f.output, take_rows(poses, rows), keypoints, width, height, f.options);
+  const int frames = export_motion(f.output, take_rows(poses, rows), keypoints, width, height, f.options);
   fmt::print("{}: {} frames at {:g} fps, {} joints, Y up, centimetres{}\n", f.output, frames, f.options.fps, poses.dim(1),
              f.options.root_path ? ", the Hip moving along the estimated root path" : ", the Hip at the origin");
 }
@@ -72,9 +72,9 @@ void run(const ExportMotionFlags& f) {
 
 void register_export_motion(CLI::App& app) {
   auto f = std::make_shared<ExportMotionFlags>();
-  CLI::App* cmd = app.add_subcommand("export-motion", "Write lifted poses as a BVH animation (Blender, Unity, Maya)");
+  CLI::App* cmd = app.add_subcommand("export-motion", "Write lifted poses as an animation: BVH or glTF (Blender, Unity, Maya, three.js)");
   cmd->add_option("poses", f->poses, "Lifted poses: the npz `hoif lift` writes")->required();
-  cmd->add_option("--output", f->output, "The .bvh to write")->required();
+  cmd->add_option("--output", f->output, "The .bvh or .glb to write")->required();
   cmd->add_option("--fps", f->options.fps, "Frame rate of the animation")->capture_default_str();
   cmd->add_option("--person", f->person, "Which person of the file (hoif lift's person index)")->capture_default_str();
   cmd->add_flag("--root-path", f->options.root_path,

@@ -75,10 +75,10 @@ void write_output(const std::string& path, const KeypointTracks& mapped, const A
       j["poses"].push_back(p);
     }
     write_file_atomically(path, j.dump(1) + "\n");
-  } else if (ext == ".bvh") {
+  } else if (is_motion_file(path)) {
     if (std::any_of(mapped.person.begin(), mapped.person.end(), [](int64_t p) { return p != 0; }))
-      fail("--output", "a .bvh holds one person and the keypoints have several: write .npz, then `hoif export-motion --person N`");
-    export_bvh(path, poses, pixel_positions(mapped), f.width, f.height, f.motion);
+      fail("--output", "an animation holds one person and the keypoints have several: write .npz, then `hoif export-motion --person N`");
+    export_motion(path, poses, pixel_positions(mapped), f.width, f.height, f.motion);
   } else if (ext == ".csv") {
     std::string csv = "frame,person";
     for (const auto& n : names) csv += fmt::format(",{0}_x,{0}_y,{0}_z", n);
@@ -90,7 +90,7 @@ void write_output(const std::string& path, const KeypointTracks& mapped, const A
     }
     write_file_atomically(path, csv);
   } else {
-    fail(path, "unknown output type (use .npz, .json, .csv or .bvh)");
+    fail(path, "unknown output type (use .npz, .json, .csv, or .bvh / .glb for an animation)");
   }
 }
 
@@ -99,8 +99,8 @@ void run(const LiftFlags& f) {
   if (f.missing != "interpolate" && f.missing != "refuse") fail("--missing", "must be interpolate or refuse");
   if (f.width <= 0 || f.height <= 0) fail("--width/--height", "give the image size in pixels (both positive)");
   const std::string ext = fs::path(f.output).extension().string();
-  if (ext != ".npz" && ext != ".json" && ext != ".csv" && ext != ".bvh")
-    fail(f.output, "unknown output type (use .npz, .json, .csv or .bvh)");
+  if (ext != ".npz" && ext != ".json" && ext != ".csv" && !is_motion_file(f.output))
+    fail(f.output, "unknown output type (use .npz, .json, .csv, or .bvh / .glb for an animation)");
   if (!(f.min_confidence >= 0 && f.min_confidence <= 1)) fail("--min-confidence", "must be between 0 and 1");
   check_output_paths({{"--model", f.model}, {"--input", f.input}}, {{"--output", f.output}});
   const KeypointLayout layout = parse_layout(f.format);
@@ -142,9 +142,9 @@ void register_lift(CLI::App& app) {
   cmd->add_option("--format", f->format, "Joint layout of the input: h36m16, h36m17, coco17, openpose25, mpii16")->required();
   cmd->add_option("--width", f->width, "Image width in pixels")->required();
   cmd->add_option("--height", f->height, "Image height in pixels")->required();
-  cmd->add_option("--output", f->output, "poses.npz, poses.json, poses.csv, or an animation: poses.bvh")->required();
-  cmd->add_option("--fps", f->motion.fps, "The .bvh animation's frame rate")->capture_default_str();
-  cmd->add_flag("--root-path", f->motion.root_path, "A .bvh's Hip moves along a path estimated from the 2D keypoints");
+  cmd->add_option("--output", f->output, "poses.npz, poses.json, poses.csv, or an animation: poses.bvh, poses.glb")->required();
+  cmd->add_option("--fps", f->motion.fps, "An animation's frame rate")->capture_default_str();
+  cmd->add_flag("--root-path", f->motion.root_path, "An animation's Hip moves along a path estimated from the 2D keypoints");
   cmd->add_option("--min-confidence", f->min_confidence, "Joints below this confidence are missing")->capture_default_str();
   cmd->add_option("--missing", f->missing, "interpolate (over time) or refuse")->capture_default_str();
   cmd->add_flag("--flip", f->flip, "Average with the lifted mirror image (test-time augmentation)");

@@ -1,7 +1,7 @@
 #pragma once
-// Lifted poses into animation tools: one person's poses as a BVH skeleton animation (io/bvh.h,
-// geometry/motion.h), optionally walking through the scene along a root path estimated from the
-// 2D keypoints they were lifted from.
+// Lifted poses into animation tools: one person's poses as a skeleton animation, BVH (io/bvh.h) or
+// glTF binary (io/gltf.h), chosen by the file's extension (geometry/motion.h), optionally walking
+// through the scene along a root path estimated from the 2D keypoints they were lifted from.
 #include <string>
 
 #include "hoif/core/array.h"
@@ -17,7 +17,9 @@ struct MotionExportOptions {
 
 // poses: (N, J, 3) root-relative camera-frame metres; keypoints_2d: (N, J, 2) pixels of a
 // width x height image (needed for the root path only). Returns how many frames were written.
-int export_bvh(const std::string& path, const ArrayF& poses, const ArrayF& keypoints_2d, int width, int height,
+// Whether `path` names an animation file hoif writes (.bvh, .glb).
+bool is_motion_file(const std::string& path);
+int export_motion(const std::string& path, const ArrayF& poses, const ArrayF& keypoints_2d, int width, int height,
                const MotionExportOptions& options);
 
 }  // namespace hoif
