@@ -17,7 +17,9 @@ any test figure.
 Usage:
   scripts/validated.py heldout ROW        # S1 S5 S6 S7 trained, S8 evaluated after each epoch
   scripts/validated.py final ROW SEED     # all five subjects, the chosen length, test evaluated once
-Runs go to runs/validated/ (not in git); an interrupted stage resumes when called again.
+  scripts/validated.py carry RUN          # a stopped run's state to results/in_progress/RUN, for git
+Runs go to runs/validated/ (not in git); an interrupted stage resumes when called again, also on
+another machine from a carried state.
 """
 import json
 import os
@@ -81,10 +83,34 @@ def chosen_length(curve, max_epochs):
     return None
 
 
+def restore_carried(name, run_dir):
+    """A run carried to another machine through git (results/in_progress/<name>, see carry()) is
+    restored when this machine has none."""
+    carried = os.path.join("results", "in_progress", name)
+    if not os.path.exists(os.path.join(run_dir, "last.ckpt")) and os.path.exists(os.path.join(carried, "last.ckpt")):
+        os.makedirs(run_dir, exist_ok=True)
+        for f in os.listdir(carried):
+            shutil.copy(os.path.join(carried, f), run_dir)
+        print(f"{name}: restored from {carried}")
+
+
+def carry(name):
+    """Copies a stopped run's resume state (last.ckpt, log.csv, train.log) to results/in_progress/<name>
+    for `git add`, so that another machine resumes it; removed when the stage ends."""
+    run_dir = os.path.join("runs", "validated", name)
+    carried = os.path.join("results", "in_progress", name)
+    os.makedirs(carried, exist_ok=True)
+    for f in ("last.ckpt", "log.csv", "train.log", "config.json"):
+        if os.path.exists(os.path.join(run_dir, f)):
+            shutil.copy(os.path.join(run_dir, f), carried)
+    print(f"{name}: carried to {carried}")
+
+
 def heldout(row):
     recipe = read_recipe(row)
     run_dir = os.path.join("runs", "validated", row + "_heldout")
     log = os.path.join(run_dir, "train.log")
+    restore_carried(row + "_heldout", run_dir)
     os.makedirs(run_dir, exist_ok=True)
     common = ["--data", DATA, "--threads", THREADS, "--eval-downsample", "10", "--save-every", "10"]
     while True:
@@ -104,6 +130,7 @@ def heldout(row):
     shutil.copy(os.path.join(run_dir, "log.csv"), os.path.join("results", "logs", "validation", row + "_heldout.csv"))
     shutil.copy(log, os.path.join("results", "logs", "validation", row + "_heldout.log"))
     write_json(recipe_path(row), recipe)
+    shutil.rmtree(os.path.join("results", "in_progress", row + "_heldout"), ignore_errors=True)
     print(f"{row}: {VALIDATION} P1 by epoch {done}; length {length} epochs. Commit {recipe_path(row)} before the final runs.")
 
 
@@ -124,6 +151,7 @@ def final(row, seed):
     name = f"{row}_s{seed}"
     run_dir = os.path.join("runs", "validated", name)
     log = os.path.join(run_dir, "train.log")
+    restore_carried(name, run_dir)
     os.makedirs(run_dir, exist_ok=True)
     length = ["--epochs", str(recipe["epochs"])]
     if os.path.exists(os.path.join(run_dir, "last.ckpt")):
@@ -145,11 +173,14 @@ def final(row, seed):
     if os.path.getsize(weights) <= MAX_KEPT_BYTES:
         os.makedirs(os.path.join("models", "results"), exist_ok=True)
         shutil.move(weights, f"models/results/{name}.ckpt")
+    shutil.rmtree(os.path.join("results", "in_progress", name), ignore_errors=True)
 
 
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "heldout":
         heldout(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "carry":
+        carry(sys.argv[2])
     elif len(sys.argv) == 4 and sys.argv[1] == "final":
         final(sys.argv[2], int(sys.argv[3]))
     else:
