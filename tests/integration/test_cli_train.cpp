@@ -342,7 +342,7 @@ TEST(CliTrain, CtrlCSavesAndResumes) {
   const std::string log = (mini().dir / "int.out").string(), masks = (mini().dir / "int.masks").string();
   const std::string cmd = "(" + std::string(HOIF_BINARY) + " train --model hgcn --data " + mini().data.string() +
                           " --epochs 100000 --hid-dim 8 --batch-size 4 --threads 2 --checkpoint " + ck.string() +
-                          " > " + log + " 2>&1 & pid=$!; for i in $(seq 1200); do grep -q 'trivial baseline' " + log +
+                          " > " + log + " 2>&1 & pid=$!; for i in $(seq 1200); do grep -q 'parameters;' " + log +
                           " && break; sleep 0.1; done; sleep 0.5; grep -h '^SigBlk\\|^SigCgt' /proc/$pid/task/*/status > " +
                           masks + "; kill -INT $pid; wait $pid)";
   const int status = std::system(cmd.c_str());
