@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Copies the resume state of issue 7's runs not yet evaluated (runs/results/<row>: the last saved
+# Copies the resume state of scripts/results.sh's runs not yet evaluated (runs/results/<row>: the last saved
 # checkpoint with optimizer state, the best epoch's checkpoint, which the run's end evaluates, its
 # training log and curve) to results/in_progress/<row>, so
 # that a commit carries them to the next machine; scripts/results.sh restores and resumes them.

@@ -95,19 +95,4 @@ Array<T> H5File::read(const std::string& dataset, int64_t mem_type) const {
 ArrayF H5File::read_float(const std::string& dataset) const { return read<float>(dataset, H5T_NATIVE_FLOAT); }
 ArrayD H5File::read_double(const std::string& dataset) const { return read<double>(dataset, H5T_NATIVE_DOUBLE); }
 
-std::vector<std::string> H5File::children(const std::string& group) const {
-  if (group != "/" && !has(group)) fail(name_, "has no group '" + group + "'");
-  Closer g{H5Gopen2(file_, group.c_str(), H5P_DEFAULT), H5Gclose};
-  if (g.id < 0) fail(name_, "'" + group + "' is not a group");
-  H5G_info_t info;
-  H5Gget_info(g.id, &info);
-  std::vector<std::string> names;
-  for (hsize_t i = 0; i < info.nlinks; ++i) {
-    char buf[256];
-    ssize_t len = H5Lget_name_by_idx(g.id, ".", H5_INDEX_NAME, H5_ITER_INC, i, buf, sizeof buf, H5P_DEFAULT);
-    if (len > 0) names.emplace_back(buf, static_cast<size_t>(std::min<ssize_t>(len, 255)));
-  }
-  return names;
-}
-
 }  // namespace hoif

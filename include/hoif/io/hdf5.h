@@ -22,7 +22,6 @@ class H5File {
   std::vector<int64_t> shape(const std::string& dataset) const;
   ArrayF read_float(const std::string& dataset) const;
   ArrayD read_double(const std::string& dataset) const;
-  std::vector<std::string> children(const std::string& group) const;
   const std::string& name() const { return name_; }
 
  private:

@@ -17,7 +17,7 @@ namespace hoif {
 
 struct EpochRecord {
   int epoch = 0;
-  double lr = 0, loss = 0;       // loss: mean training MSE (m^2) over the epoch
+  double lr = 0, loss = 0;       // loss: the mean training loss over the epoch (MSE in m^2, or MPJPE in m)
   double p1 = 0, p2 = 0;         // per-epoch error (mm) of the evaluated poses pooled, as the originals log; NaN: none
   int64_t poses_seen = 0;        // training poses processed so far
   double seconds = 0;            // wall-clock training time so far (evaluation excluded)

@@ -1,5 +1,6 @@
 #pragma once
-// What `hoif train` does and the original recipes it defaults to (REFERENCE.md section 2):
+// What `hoif train` does and the original recipes it defaults to (section 2 of the methods
+// reference, ../shared/docs/REFERENCE.md beside the repository):
 //   martinez         batch 64,  200 epochs, lr 1e-3 x0.96 every 100k steps, dropout 0.5
 //   semgcn           batch 64,   50 epochs, lr 1e-3 x0.96 every 100k steps
 //   semgcn-nonlocal  batch 64,   30 epochs, lr 1e-3 x0.96 every 100k steps
