@@ -177,12 +177,7 @@ void save_checkpoint(const std::string& path, const TrainOptions& options, const
 
 namespace {
 
-LoadedCheckpoint read_checkpoint(const std::string& path, const torch::Device& device) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    fail(path, "is a folder; give a checkpoint file in it, such as " + (std::filesystem::path(path) / "last.ckpt").string());
-  if (!std::filesystem::exists(path, ec)) fail(path, "no such file");
-  const std::string bytes = read_whole_file(path);
+LoadedCheckpoint parse_checkpoint(const std::string& bytes, const std::string& path, const torch::Device& device) {
   verify_zip_checksums(bytes, path);
   LoadedCheckpoint c;
   c.path = path;
@@ -221,16 +216,24 @@ LoadedCheckpoint read_checkpoint(const std::string& path, const torch::Device& d
 
 }  // namespace
 
-LoadedCheckpoint load_checkpoint(const std::string& path, const torch::Device& device) {
+LoadedCheckpoint load_checkpoint_from_memory(const std::string& bytes, const std::string& name, const torch::Device& device) {
   try {
-    return read_checkpoint(path, device);
+    return parse_checkpoint(bytes, name, device);
   } catch (const Error&) {
     throw;
   } catch (const c10::Error& e) {
-    fail(path, "corrupt checkpoint (" + first_line(e.what_without_backtrace()) + ")");
+    fail(name, "corrupt checkpoint (" + first_line(e.what_without_backtrace()) + ")");
   } catch (const std::exception& e) {  // TorchScript's parser reports a damaged pickle so
-    fail(path, "corrupt checkpoint (" + first_line(e.what()) + ")");
+    fail(name, "corrupt checkpoint (" + first_line(e.what()) + ")");
   }
+}
+
+LoadedCheckpoint load_checkpoint(const std::string& path, const torch::Device& device) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    fail(path, "is a folder; give a checkpoint file in it, such as " + (std::filesystem::path(path) / "last.ckpt").string());
+  if (!std::filesystem::exists(path, ec)) fail(path, "no such file");
+  return load_checkpoint_from_memory(read_whole_file(path), path, device);
 }
 
 CheckpointWeights checkpoint_weights(const LoadedCheckpoint& c, bool training_weights) {

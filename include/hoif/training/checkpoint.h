@@ -57,6 +57,8 @@ struct LoadedCheckpoint {
 
 // A clear error naming the file for anything that is not a readable hoif checkpoint.
 LoadedCheckpoint load_checkpoint(const std::string& path, const torch::Device& device);
+// The same from a checkpoint's bytes; `name` stands for the file in errors (the fuzzer's entry).
+LoadedCheckpoint load_checkpoint_from_memory(const std::string& bytes, const std::string& name, const torch::Device& device);
 // The weights to evaluate or inspect: the checkpoint's model, or with `training_weights` the
 // optimizer's weights kept beside a weight average (a clear error naming the file if the run kept
 // none apart), and their name for reports: "weights", "weight average" or "training weights".
