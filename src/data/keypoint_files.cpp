@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "hoif/core/atomic_file.h"
 #include "hoif/core/error.h"
 #include "hoif/io/npz.h"
 
@@ -220,6 +221,69 @@ KeypointTracks read_keypoints(const std::string& path, KeypointLayout layout) {
       t.keypoints.values[i + 2] = 0.0f;
     }
   return t;
+}
+
+namespace {
+
+json mmpose_document(const KeypointTracks& t, const std::vector<std::string>& names, const KeypointFileInfo& info) {
+  const int64_t N = t.keypoints.dim(0), J = t.keypoints.dim(1);
+  json frames = json::array();
+  for (int64_t n = 0; n < N; ++n) {
+    json points = json::array(), scores = json::array();
+    for (int64_t j = 0; j < J; ++j) {
+      const float* p = &t.keypoints.values[static_cast<size_t>((n * J + j) * 3)];
+      points.push_back({p[0], p[1]});
+      scores.push_back(p[2]);
+    }
+    json frame = {{"frame_id", t.frame[static_cast<size_t>(n)]},
+                  {"instances", {{{"keypoints", points}, {"keypoint_scores", scores}}}}};
+    if (!info.lost.empty()) frame["lost"] = info.lost[static_cast<size_t>(n)] != 0;
+    frames.push_back(frame);
+  }
+  json meta = {{"keypoint_names", names}, {"image_size", {info.width, info.height}}, {"source", info.source}};
+  if (info.fps > 0) meta["fps"] = info.fps;
+  return {{"meta_info", meta}, {"instance_info", frames}};
+}
+
+std::string keypoint_csv(const KeypointTracks& t, const std::vector<std::string>& names) {
+  std::string csv;
+  for (size_t j = 0; j < names.size(); ++j) csv += fmt::format("{0}{1}_x,{1}_y,{1}_score", j ? "," : "", names[j]);
+  csv += "\n";
+  const int64_t N = t.keypoints.dim(0), values = t.keypoints.dim(1) * 3;
+  for (int64_t n = 0; n < N; ++n) {
+    for (int64_t v = 0; v < values; ++v) csv += fmt::format("{}{:.3f}", v ? "," : "", t.keypoints.values[static_cast<size_t>(n * values + v)]);
+    csv += "\n";
+  }
+  return csv;
+}
+
+}  // namespace
+
+void write_keypoints(const std::string& path, const KeypointTracks& t, KeypointLayout layout, const KeypointFileInfo& info) {
+  const std::vector<std::string>& names = layout_joint_names(layout);
+  const std::string ext = fs::path(path).extension().string();
+  if (ext == ".json") {
+    write_file_atomically(path, mmpose_document(t, names, info).dump(1) + "\n");
+  } else if (ext == ".csv") {
+    write_file_atomically(path, keypoint_csv(t, names));
+  } else if (ext == ".npz") {
+    const auto N = static_cast<int64_t>(t.frame.size());
+    Array<int64_t> frame({N}), person({N}), lost({N}), size({2});
+    frame.values = t.frame;
+    person.values = t.person;
+    if (!info.lost.empty()) lost.values.assign(info.lost.begin(), info.lost.end());
+    size.values = {info.width, info.height};
+    ArrayF fps({1}, static_cast<float>(info.fps));
+    write_npz(path, {{"keypoints", encode_npy(NdArray::from(t.keypoints))},
+                     {"frame", encode_npy(NdArray::from(frame))},
+                     {"person", encode_npy(NdArray::from(person))},
+                     {"lost", encode_npy(NdArray::from(lost))},
+                     {"image_size", encode_npy(NdArray::from(size))},
+                     {"fps", encode_npy(NdArray::from(fps))},
+                     {"joint_names", encode_npy_strings(names)}});
+  } else {
+    fail(path, "unknown keypoint file type (use .json, .csv or .npz)");
+  }
 }
 
 }  // namespace hoif

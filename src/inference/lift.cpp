@@ -15,12 +15,19 @@
 namespace hoif {
 
 void fill_missing_joints(KeypointTracks& t, const std::vector<std::string>& names, double min_confidence,
-                         bool interpolate) {
+                         bool interpolate, const std::function<void(const std::string&)>& warn) {
   const int64_t N = t.keypoints.dim(0), J = t.keypoints.dim(1);
   float* k = t.keypoints.values.data();
   auto seen = [&](int64_t row, int64_t j) {
     const float* p = k + (row * J + j) * 3;
     return std::isfinite(p[0]) && std::isfinite(p[1]) && std::isfinite(p[2]) && p[2] >= min_confidence;
+  };
+  // A joint never seen still has the detector's own estimate where its position and confidence are numbers.
+  auto has_estimates = [&](const std::vector<int64_t>& rows, int64_t j) {
+    return std::all_of(rows.begin(), rows.end(), [&](int64_t r) {
+      const float* p = k + (r * J + j) * 3;
+      return std::isfinite(p[0]) && std::isfinite(p[1]) && std::isfinite(p[2]);
+    });
   };
   // Each person's rows in frame order.
   std::map<int64_t, std::vector<int64_t>> tracks;
@@ -43,7 +50,12 @@ void fill_missing_joints(KeypointTracks& t, const std::vector<std::string>& name
                                            names[static_cast<size_t>(j)], person, min_confidence,
                                            t.frame[static_cast<size_t>(rows[first_missing])]);
       if (!interpolate) fail("keypoints", what + " (use --missing interpolate to fill it over time)");
-      if (good.empty()) fail("keypoints", what + " and in every other frame: nothing to interpolate from");
+      if (good.empty()) {
+        if (!has_estimates(rows, j)) fail("keypoints", what + " and in every other frame: nothing to interpolate from");
+        warn(fmt::format("warning: joint {} of person {} is below confidence {} in every frame: the detector's own estimate "
+                         "is lifted (its confidence is kept in the output)", names[static_cast<size_t>(j)], person, min_confidence));
+        continue;
+      }
       // Linear in time between the nearest sightings before and after; held beyond the ends.
       size_t next = 0;  // index into good of the first sighting after row i
       for (size_t i = 0; i < rows.size(); ++i) {
@@ -91,7 +103,7 @@ ArrayF lift_keypoints(PoseLifter& model, KeypointTracks& t, const LiftOptions& o
   if (const int64_t dropped = drop_off_image_joints(t, o.width, o.height))
     o.warn(fmt::format("warning: {} keypoint(s) lie more than one image size outside the {}x{} image; taken as missing",
                        dropped, o.width, o.height));
-  fill_missing_joints(t, skeleton.names, o.min_confidence, o.interpolate_missing);
+  fill_missing_joints(t, skeleton.names, o.min_confidence, o.interpolate_missing, o.warn);
 
   const int64_t N = t.keypoints.dim(0);
   ArrayF inputs({N, J, 2});

@@ -117,9 +117,15 @@ TEST(MissingJoints, InterpolatedOverTimeHeldAtTheEndsOrRefused) {
   tail.keypoints.values[3 * 6 + 5] = 0.0f;  // frame 4 unseen too: hold frame 0's value
   fill_missing_joints(tail, {"A", "B"}, 0.1, true);
   EXPECT_FLOAT_EQ(tail.keypoints.values[3 * 6 + 3], 10.0f);
-  // Never seen: nothing to interpolate from.
+  // Never seen, with the detector's low-confidence estimates: those are kept, with a warning.
   KeypointTracks never = t;
-  for (int r = 0; r < 4; ++r) never.keypoints.values[static_cast<size_t>(r * 6 + 5)] = 0.0f;
+  for (int r = 0; r < 4; ++r) never.keypoints.values[static_cast<size_t>(r * 6 + 5)] = 0.05f;
+  std::string warning;
+  fill_missing_joints(never, {"A", "B"}, 0.1, true, [&](const std::string& w) { warning = w; });
+  EXPECT_EQ(never.keypoints.values, [&] { auto v = t.keypoints.values; for (int r = 0; r < 4; ++r) v[r * 6 + 5] = 0.05f; return v; }());
+  EXPECT_NE(warning.find("joint B of person 0 is below confidence 0.1 in every frame"), std::string::npos) << warning;
+  // Never seen and no estimate (NaN confidence): nothing to interpolate from.
+  for (int r = 0; r < 4; ++r) never.keypoints.values[static_cast<size_t>(r * 6 + 5)] = NAN;
   EXPECT_NE(test::error_of([&] { fill_missing_joints(never, {"A", "B"}, 0.1, true); }).find("nothing to interpolate from"),
             std::string::npos);
 }

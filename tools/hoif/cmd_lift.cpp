@@ -9,6 +9,7 @@
 #include "hoif/core/atomic_file.h"
 #include "hoif/core/error.h"
 #include "hoif/core/output_paths.h"
+#include "hoif/detection/detect_media.h"
 #include "hoif/geometry/skeleton.h"
 #include "hoif/inference/lift.h"
 #include "hoif/inference/motion_export.h"
@@ -25,6 +26,7 @@ namespace {
 
 struct LiftFlags {
   std::string model, input, format, output, missing = "interpolate", device = "cpu";
+  std::string image, video, detector = "thunder", detector_model;  // pixels in: the detector first
   int width = 0, height = 0, threads = 0;
   double min_confidence = 0.1;
   bool flip = false, bf16 = false;
@@ -32,6 +34,42 @@ struct LiftFlags {
 };
 
 constexpr const char* kFrame = "camera frame: x right, y down, z forward (away from the camera); metres; root-relative (Hip = 0)";
+
+// The 2D keypoints to lift, from a keypoint file or from the detector run on a photo or video.
+struct Keypoints2D {
+  KeypointTracks tracks;
+  KeypointLayout layout = KeypointLayout::h36m16;
+  int width = 0, height = 0;
+  std::vector<uint8_t> lost;  // per row, from the detector: the person was lost (lifted from neighbours)
+};
+
+Keypoints2D read_input(const LiftFlags& f) {
+  Keypoints2D k;
+  if (f.image.empty() && f.video.empty()) {
+    k.layout = parse_layout(f.format);
+    k.tracks = read_keypoints(f.input, k.layout);
+    k.width = f.width;
+    k.height = f.height;
+    return k;
+  }
+  const MoveNet detector(detector_model_file(f.detector_model.empty() ? f.detector : f.detector_model));
+  DetectedMedia d = detect_media(f.video.empty() ? f.image : f.video, detector);
+  k.layout = KeypointLayout::coco17;
+  k.width = d.width;
+  k.height = d.height;
+  // A frame where the tracker lost the person holds no pose: every joint is missing, so it is
+  // filled from the frames around it (or refused), and marked as lost in the output.
+  for (size_t r = 0; r < d.lost.size(); ++r)
+    if (d.lost[r])
+      for (int j = 0; j < kCocoJoints; ++j) d.tracks.keypoints.values[(r * kCocoJoints + j) * 3 + 2] = NAN;
+  const auto lost = std::count(d.lost.begin(), d.lost.end(), uint8_t{1});
+  if (lost == static_cast<std::ptrdiff_t>(d.lost.size()))
+    fail(f.video.empty() ? f.image : f.video, "no person found (MoveNet saw no torso in any frame)");
+  if (lost) fmt::print(stderr, "note: the person was lost in {} of {} frames; they are filled from the frames around them and marked 'lost'\n", lost, d.lost.size());
+  k.tracks = std::move(d.tracks);
+  k.lost = std::move(d.lost);
+  return k;
+}
 
 // The (N, J, 2) pixel positions of (N, J, 3) keypoints with confidences.
 ArrayF pixel_positions(const KeypointTracks& tracks) {
@@ -42,22 +80,33 @@ ArrayF pixel_positions(const KeypointTracks& tracks) {
   return xy;
 }
 
-void write_output(const std::string& path, const KeypointTracks& mapped, const ArrayF& poses,
+// The (N, J) confidences of (N, J, 3) keypoints (0 where a joint was filled in).
+ArrayF scores(const KeypointTracks& tracks) {
+  const int64_t N = tracks.keypoints.dim(0), J = tracks.keypoints.dim(1);
+  ArrayF s({N, J});
+  for (int64_t i = 0; i < N * J; ++i) s.values[static_cast<size_t>(i)] = tracks.keypoints.values[static_cast<size_t>(i * 3 + 2)];
+  return s;
+}
+
+void write_output(const std::string& path, const Keypoints2D& input, const KeypointTracks& mapped, const ArrayF& poses,
                   const std::vector<std::string>& names, const LiftFlags& f) {
   const int64_t N = poses.dim(0), J = poses.dim(1);
   std::string ext = fs::path(path).extension().string();
   if (ext == ".npz") {
     const ArrayF keypoints = pixel_positions(mapped);
-    Array<int64_t> frame({N}), person({N}), size({2});
+    Array<int64_t> frame({N}), person({N}), size({2}), lost({N});
     frame.values = mapped.frame;
     person.values = mapped.person;
-    size.values = {f.width, f.height};
+    size.values = {input.width, input.height};
+    if (!input.lost.empty()) lost.values.assign(input.lost.begin(), input.lost.end());
     write_npz(path, {{"poses_3d", encode_npy(NdArray::from(poses))},
                      {"joint_names", encode_npy_strings(names)},
                      {"keypoints_2d", encode_npy(NdArray::from(keypoints))},
+                     {"keypoint_scores", encode_npy(NdArray::from(scores(mapped)))},
                      {"image_size", encode_npy(NdArray::from(size))},
                      {"frame", encode_npy(NdArray::from(frame))},
-                     {"person", encode_npy(NdArray::from(person))}});
+                     {"person", encode_npy(NdArray::from(person))},
+                     {"lost", encode_npy(NdArray::from(lost))}});
   } else if (ext == ".json") {
     nlohmann::ordered_json j;
     j["joint_names"] = names;
@@ -67,6 +116,7 @@ void write_output(const std::string& path, const KeypointTracks& mapped, const A
       nlohmann::ordered_json p;
       p["frame"] = mapped.frame[static_cast<size_t>(n)];
       p["person"] = mapped.person[static_cast<size_t>(n)];
+      if (!input.lost.empty()) p["lost"] = input.lost[static_cast<size_t>(n)] != 0;
       p["pose_3d"] = nlohmann::ordered_json::array();
       for (int64_t k = 0; k < J; ++k) {
         const float* v = &poses.values[static_cast<size_t>((n * J + k) * 3)];
@@ -78,7 +128,7 @@ void write_output(const std::string& path, const KeypointTracks& mapped, const A
   } else if (is_motion_file(path)) {
     if (std::any_of(mapped.person.begin(), mapped.person.end(), [](int64_t p) { return p != 0; }))
       fail("--output", "an animation holds one person and the keypoints have several: write .npz, then `hoif export-motion --person N`");
-    export_motion(path, poses, pixel_positions(mapped), f.width, f.height, f.motion);
+    export_motion(path, poses, pixel_positions(mapped), input.width, input.height, f.motion);
   } else if (ext == ".csv") {
     std::string csv = "frame,person";
     for (const auto& n : names) csv += fmt::format(",{0}_x,{0}_y,{0}_z", n);
@@ -94,16 +144,22 @@ void write_output(const std::string& path, const KeypointTracks& mapped, const A
   }
 }
 
-void run(const LiftFlags& f) {
-  setup_threads(f.threads);
+void check_flags(const LiftFlags& f) {
   if (f.missing != "interpolate" && f.missing != "refuse") fail("--missing", "must be interpolate or refuse");
-  if (f.width <= 0 || f.height <= 0) fail("--width/--height", "give the image size in pixels (both positive)");
+  const int sources = !f.input.empty() + !f.image.empty() + !f.video.empty();
+  if (sources != 1) fail("--input/--image/--video", "give exactly one of them");
+  if (!f.input.empty() && f.format.empty()) fail("--format", "give the joint layout of --input (h36m16, h36m17, coco17, openpose25, mpii16)");
+  if (!f.input.empty() && (f.width <= 0 || f.height <= 0)) fail("--width/--height", "give the image size in pixels (both positive)");
   const std::string ext = fs::path(f.output).extension().string();
   if (ext != ".npz" && ext != ".json" && ext != ".csv" && !is_motion_file(f.output))
     fail(f.output, "unknown output type (use .npz, .json, .csv, or .bvh / .glb for an animation)");
   if (!(f.min_confidence >= 0 && f.min_confidence <= 1)) fail("--min-confidence", "must be between 0 and 1");
-  check_output_paths({{"--model", f.model}, {"--input", f.input}}, {{"--output", f.output}});
-  const KeypointLayout layout = parse_layout(f.format);
+  check_output_paths({{"--model", f.model}, {"--input", f.input}, {"--image", f.image}, {"--video", f.video}}, {{"--output", f.output}});
+}
+
+void run(const LiftFlags& f) {
+  setup_threads(f.threads);
+  check_flags(f);
   const torch::Device device = parse_device(f.device);
   LoadedCheckpoint c = load_checkpoint(f.model, device);
   const int J = c.options.model.joints;
@@ -111,18 +167,19 @@ void run(const LiftFlags& f) {
     fmt::print(stderr, "note: {} was trained on '{}' detections; keypoints from another detector may lift less well\n",
                f.model, c.options.data.keypoints);
 
-  KeypointTracks tracks = read_keypoints(f.input, layout);
-  tracks.keypoints = map_to_h36m(tracks.keypoints, layout, J);
+  const Keypoints2D input = read_input(f);
+  KeypointTracks tracks = input.tracks;
+  tracks.keypoints = map_to_h36m(tracks.keypoints, input.layout, J);
   LiftOptions o;
-  o.width = f.width;
-  o.height = f.height;
+  o.width = input.width;
+  o.height = input.height;
   o.flip = f.flip;
   o.min_confidence = f.min_confidence;
   o.interpolate_missing = f.missing == "interpolate";
   o.warn = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
   const Bf16Inference precision(f.bf16);
   const ArrayF poses = lift_keypoints(*c.model, tracks, o, device);  // fills missing joints in place
-  write_output(f.output, tracks, poses, h36m_skeleton_for(J, f.model).names, f);
+  write_output(f.output, input, tracks, poses, h36m_skeleton_for(J, f.model).names, f);
   int64_t frames = 0, people = 0;
   for (size_t i = 0; i < tracks.frame.size(); ++i) {
     frames = std::max(frames, tracks.frame[i] + 1);
@@ -136,12 +193,16 @@ void run(const LiftFlags& f) {
 
 void register_lift(CLI::App& app) {
   auto f = std::make_shared<LiftFlags>();
-  CLI::App* cmd = app.add_subcommand("lift", "Lift your own 2D keypoints (JSON, CSV, npz) to 3D");
+  CLI::App* cmd = app.add_subcommand("lift", "3D poses from your own 2D keypoints (JSON, CSV, npz), a photo or a video");
   cmd->add_option("--model", f->model, "A checkpoint (hoif train)")->required();
-  cmd->add_option("--input", f->input, "Keypoints: MMPose/OpenPose JSON (or a folder of OpenPose JSON), CSV, or npz")->required();
-  cmd->add_option("--format", f->format, "Joint layout of the input: h36m16, h36m17, coco17, openpose25, mpii16")->required();
-  cmd->add_option("--width", f->width, "Image width in pixels")->required();
-  cmd->add_option("--height", f->height, "Image height in pixels")->required();
+  cmd->add_option("--input", f->input, "Keypoints: MMPose/OpenPose JSON (or a folder of OpenPose JSON), CSV, or npz");
+  cmd->add_option("--format", f->format, "Joint layout of --input: h36m16, h36m17, coco17, openpose25, mpii16");
+  cmd->add_option("--width", f->width, "Image width in pixels (with --input)");
+  cmd->add_option("--height", f->height, "Image height in pixels (with --input)");
+  cmd->add_option("--image", f->image, "Instead of --input: a photo of a person (the detector finds the 2D keypoints)");
+  cmd->add_option("--video", f->video, "Instead of --input: a video of a person (tracked through the frames)");
+  cmd->add_option("--detector", f->detector, "With --image/--video: lightning (fast) or thunder (accurate)")->capture_default_str();
+  cmd->add_option("--detector-model", f->detector_model, "Another copy of a MoveNet model.json");
   cmd->add_option("--output", f->output, "poses.npz, poses.json, poses.csv, or an animation: poses.bvh, poses.glb")->required();
   cmd->add_option("--fps", f->motion.fps, "An animation's frame rate")->capture_default_str();
   cmd->add_flag("--root-path", f->motion.root_path, "An animation's Hip moves along a path estimated from the 2D keypoints");

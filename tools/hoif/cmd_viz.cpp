@@ -21,6 +21,7 @@
 #include "hoif/geometry/camera.h"
 #include "hoif/io/npz.h"
 #include "hoif/training/checkpoint.h"
+#include "hoif/media/video_reader.h"
 #include "hoif/visualization/video.h"
 #include "runtime.h"
 

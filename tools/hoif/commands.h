@@ -18,6 +18,7 @@ void register_import_weights(CLI::App& app);
 void register_bench(CLI::App& app);
 void register_viz(CLI::App& app);
 void register_plot(CLI::App& app);
+void register_detect(CLI::App& app);
 void register_lift(CLI::App& app);
 void register_export(CLI::App& app);
 void register_export_motion(CLI::App& app);

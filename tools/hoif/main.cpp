@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
   hoif::cli::register_bench(app);
   hoif::cli::register_viz(app);
   hoif::cli::register_plot(app);
+  hoif::cli::register_detect(app);
   hoif::cli::register_lift(app);
   hoif::cli::register_export(app);
   hoif::cli::register_export_motion(app);

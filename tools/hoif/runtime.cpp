@@ -3,6 +3,8 @@
 #include "runtime.h"
 
 #include <atomic>
+#include <cstdlib>
+#include <filesystem>
 #include <csignal>
 #include <cstdio>
 #include <pthread.h>
@@ -13,6 +15,7 @@
 #include <torch/utils.h>
 
 #include "hoif/core/error.h"
+#include "hoif/detection/movenet.h"
 
 namespace hoif::cli {
 
@@ -77,5 +80,18 @@ void route_interrupts_to_a_thread() {
 
 void install_interrupt_flag() { g_flag_installed = true; }
 bool interrupted() { return g_interrupted; }
+
+std::string detector_model_file(const std::string& detector) {
+  namespace fs = std::filesystem;
+  std::string folder = "models/detector";
+  if (const char* dir = std::getenv("HOIF_DETECTOR_DIR"); dir && *dir) {
+    folder = dir;
+  } else {
+    std::error_code ec;
+    const fs::path beside = fs::read_symlink("/proc/self/exe", ec).parent_path().parent_path() / "models" / "detector";
+    if (!ec && fs::exists(beside, ec)) folder = beside.string();
+  }
+  return detector_model_path(detector, folder);
+}
 
 }  // namespace hoif::cli

@@ -25,4 +25,20 @@ struct KeypointTracks {
 // Errors name the file and the problem (wrong joint count, unparsable numbers, NaN, ...).
 KeypointTracks read_keypoints(const std::string& path, KeypointLayout layout);
 
+// What a detector knows beyond the keypoints, written along with them.
+struct KeypointFileInfo {
+  int width = 0, height = 0;  // the image, pixels
+  double fps = 0;             // 0: a photo, or not known
+  std::vector<uint8_t> lost;  // per row: 1 where the person was lost (empty: none)
+  std::string source;         // the image or video, and the detector
+};
+// Writes what read_keypoints reads, by the path's type (atomically):
+//   .json  MMPose's layout: {"meta_info": {...}, "instance_info": [{"frame_id", "lost",
+//          "instances": [{"keypoints": [[x, y], ...], "keypoint_scores": [...]}]}]}
+//   .csv   a header of joint names, then per frame x0,y0,c0,x1,... in the layout's order
+//   .npz   keypoints (N, J, 3) float32; frame, person, lost (N,) int64; image_size (2,) int64;
+//          fps (1,) float32; joint_names (J,) str
+void write_keypoints(const std::string& path, const KeypointTracks& tracks, KeypointLayout layout,
+                     const KeypointFileInfo& info);
+
 }  // namespace hoif

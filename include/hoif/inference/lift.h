@@ -27,10 +27,13 @@ struct LiftOptions {
 int64_t drop_off_image_joints(KeypointTracks& tracks, int width, int height);
 
 // Fills each missing joint of each person's track linearly between the nearest frames where it
-// was seen (holding the first/last seen value at the ends). A joint never seen in a person's
-// track, or any missing joint when interpolation is off, is an error naming frame, person and joint.
+// was seen (holding the first/last seen value at the ends), with confidence 0. A joint never seen
+// in a person's track (a photo with a hidden knee) keeps the detector's own low-confidence
+// estimate, told through `warn`; without estimates (NaN), or any missing joint when interpolation
+// is off, it is an error naming frame, person and joint.
 void fill_missing_joints(KeypointTracks& tracks, const std::vector<std::string>& joint_names,
-                         double min_confidence, bool interpolate);
+                         double min_confidence, bool interpolate,
+                         const std::function<void(const std::string&)>& warn = [](const std::string&) {});
 
 // tracks in the model's H3.6M joints (pixels) -> (N, J, 3) camera-frame metres, root-relative.
 // Joints off the image are dropped and missing joints of `tracks` filled in place first

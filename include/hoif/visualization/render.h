@@ -9,16 +9,10 @@
 
 #include <Eigen/Core>
 
+#include "hoif/core/image.h"
 #include "hoif/geometry/skeleton.h"
 
 namespace hoif {
-
-// An RGB image, 3 bytes per pixel, rows top to bottom.
-struct RgbImage {
-  int width = 0, height = 0;
-  std::vector<uint8_t> pixels;
-  const uint8_t* at(int x, int y) const { return &pixels[3 * (static_cast<size_t>(y) * width + x)]; }
-};
 
 struct View3d {
   double azimuth_deg = 70.0;   // the camera's azimuth, as viz.py: 70, -70, 110, -110 for cameras 0..3

@@ -1,7 +1,6 @@
 #pragma once
-// Rendered frames to files, and video frames in: an animated GIF (giflib), an H.264 MP4
-// (FFmpeg's libraries) or a folder of PNGs, chosen by the output path; a video file decoded to
-// RGB frames for the 2D panel's background.
+// Rendered frames to files: an animated GIF (giflib), an H.264 MP4 (FFmpeg's libraries) or a
+// folder of PNGs, chosen by the output path. Decoding is media/video_reader.h.
 #include <memory>
 #include <string>
 
@@ -27,18 +26,5 @@ class FrameWriter {
 // .avi are an error, as is an MP4 when FFmpeg has no H.264 encoder.
 std::unique_ptr<FrameWriter> open_frame_writer(const std::string& path, int width, int height,
                                                const VideoOptions& options);
-
-class VideoReader {
- public:
-  explicit VideoReader(const std::string& path);
-  ~VideoReader();
-  // The next frame, false at the end.
-  bool read(RgbImage& frame);
-  double fps() const;
-
- private:
-  struct State;
-  std::unique_ptr<State> state_;
-};
 
 }  // namespace hoif
