@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include "hoif/core/error.h"
+#include "hoif/data/layouts.h"
+#include "hoif/detection/pose_tracker.h"
 #include "hoif/geometry/skeleton.h"
 #include "hoif/inference/lift.h"
 #include "hoif/training/checkpoint.h"
@@ -64,6 +66,55 @@ std::vector<Point3> Lifter::lift_batch(const std::vector<Point2>& keypoints, int
   const ArrayF poses = lift_keypoints(*impl_->checkpoint.model, t, o, impl_->device);
   std::vector<Point3> out(keypoints.size());
   for (size_t i = 0; i < out.size(); ++i) out[i] = {poses.values[i * 3], poses.values[i * 3 + 1], poses.values[i * 3 + 2]};
+  return out;
+}
+
+std::vector<Point3> Lifter::lift(const Detection& coco17, int width, int height, bool flip) const {
+  if (coco17.points.size() != kCocoJoints || coco17.scores.size() != kCocoJoints)
+    fail("lift", fmt::format("{} points and {} scores given, COCO-17 has 17", coco17.points.size(), coco17.scores.size()));
+  const int J = num_joints();
+  ArrayF coco({1, kCocoJoints, 3});
+  for (size_t j = 0; j < kCocoJoints; ++j) {
+    coco.values[3 * j] = coco17.points[j][0];
+    coco.values[3 * j + 1] = coco17.points[j][1];
+    coco.values[3 * j + 2] = coco17.scores[j];
+  }
+  KeypointTracks t;
+  t.keypoints = map_to_h36m(coco, KeypointLayout::coco17, J);
+  t.frame = {0};
+  t.person = {0};
+  LiftOptions o;
+  o.width = width;
+  o.height = height;
+  o.flip = flip;
+  const ArrayF poses = lift_keypoints(*impl_->checkpoint.model, t, o, impl_->device);  // low scores: the detector's estimate
+  std::vector<Point3> out(static_cast<size_t>(J));
+  for (size_t i = 0; i < out.size(); ++i) out[i] = {poses.values[i * 3], poses.values[i * 3 + 1], poses.values[i * 3 + 2]};
+  return out;
+}
+
+struct Detector::Impl {
+  explicit Impl(const std::string& model_json) : movenet(model_json) {}
+  MoveNet movenet;
+};
+
+Detector::Detector(const std::string& model_json) : impl_(std::make_unique<Impl>(model_json)) {}
+Detector::~Detector() = default;
+Detector::Detector(Detector&&) noexcept = default;
+Detector& Detector::operator=(Detector&&) noexcept = default;
+
+Detection Detector::detect(const unsigned char* rgb, int width, int height) const {
+  if (!rgb || width <= 0 || height <= 0) fail("detect", fmt::format("no image ({} x {} pixels)", width, height));
+  RgbImage image;
+  image.width = width;
+  image.height = height;
+  image.pixels.assign(rgb, rgb + static_cast<size_t>(width) * height * 3);
+  const CocoPose pose = impl_->movenet.detect(image, whole_image_region(width, height));
+  Detection out;
+  for (const Keypoint2D& k : pose) {
+    out.points.push_back({k.x, k.y});
+    out.scores.push_back(k.score);
+  }
   return out;
 }
 

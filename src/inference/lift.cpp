@@ -14,9 +14,24 @@
 
 namespace hoif {
 
+namespace {
+
+// Each person's rows in frame order.
+std::map<int64_t, std::vector<int64_t>> person_tracks(const KeypointTracks& t) {
+  std::map<int64_t, std::vector<int64_t>> tracks;
+  for (int64_t r = 0; r < t.keypoints.dim(0); ++r) tracks[t.person[static_cast<size_t>(r)]].push_back(r);
+  for (auto& [person, rows] : tracks)
+    std::stable_sort(rows.begin(), rows.end(), [&](int64_t a, int64_t b) {
+      return t.frame[static_cast<size_t>(a)] < t.frame[static_cast<size_t>(b)];
+    });
+  return tracks;
+}
+
+}  // namespace
+
 void fill_missing_joints(KeypointTracks& t, const std::vector<std::string>& names, double min_confidence,
                          bool interpolate, const std::function<void(const std::string&)>& warn) {
-  const int64_t N = t.keypoints.dim(0), J = t.keypoints.dim(1);
+  const int64_t J = t.keypoints.dim(1);
   float* k = t.keypoints.values.data();
   auto seen = [&](int64_t row, int64_t j) {
     const float* p = k + (row * J + j) * 3;
@@ -29,13 +44,8 @@ void fill_missing_joints(KeypointTracks& t, const std::vector<std::string>& name
       return std::isfinite(p[0]) && std::isfinite(p[1]) && std::isfinite(p[2]);
     });
   };
-  // Each person's rows in frame order.
-  std::map<int64_t, std::vector<int64_t>> tracks;
-  for (int64_t r = 0; r < N; ++r) tracks[t.person[static_cast<size_t>(r)]].push_back(r);
-  for (auto& [person, rows] : tracks) {
-    std::stable_sort(rows.begin(), rows.end(), [&](int64_t a, int64_t b) {
-      return t.frame[static_cast<size_t>(a)] < t.frame[static_cast<size_t>(b)];
-    });
+  const std::map<int64_t, std::vector<int64_t>> tracks = person_tracks(t);
+  for (const auto& [person, rows] : tracks) {
     for (int64_t j = 0; j < J; ++j) {
       std::vector<size_t> good;
       for (size_t i = 0; i < rows.size(); ++i)
@@ -94,6 +104,21 @@ int64_t drop_off_image_joints(KeypointTracks& t, int width, int height) {
   return dropped;
 }
 
+void smooth_tracks(KeypointTracks& t, double fps, double image_height, const OneEuroParams& params) {
+  if (!(fps > 0)) fail("--fps", "smoothing needs the frame rate (positive)");
+  const int64_t J = t.keypoints.dim(1);
+  for (const auto& [person, rows] : person_tracks(t)) {
+    std::vector<double> signal(rows.size());
+    for (int64_t j = 0; j < J; ++j)
+      for (int d = 0; d < 2; ++d) {
+        const auto value = [&](size_t i) -> float& { return t.keypoints.values[static_cast<size_t>((rows[i] * J + j) * 3 + d)]; };
+        for (size_t i = 0; i < rows.size(); ++i) signal[i] = value(i) / image_height;
+        one_euro_filter(signal, fps, params);
+        for (size_t i = 0; i < rows.size(); ++i) value(i) = static_cast<float>(signal[i] * image_height);
+      }
+  }
+}
+
 ArrayF lift_keypoints(PoseLifter& model, KeypointTracks& t, const LiftOptions& o, const torch::Device& device) {
   const int J = model.config().joints;
   if (t.keypoints.ndim() != 3 || t.keypoints.dim(1) != J || t.keypoints.dim(2) != 3)
@@ -104,6 +129,7 @@ ArrayF lift_keypoints(PoseLifter& model, KeypointTracks& t, const LiftOptions& o
     o.warn(fmt::format("warning: {} keypoint(s) lie more than one image size outside the {}x{} image; taken as missing",
                        dropped, o.width, o.height));
   fill_missing_joints(t, skeleton.names, o.min_confidence, o.interpolate_missing, o.warn);
+  if (o.smooth) smooth_tracks(t, o.fps, o.height, o.smoothing);
 
   const int64_t N = t.keypoints.dim(0);
   ArrayF inputs({N, J, 2});

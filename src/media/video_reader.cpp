@@ -41,7 +41,7 @@ struct VideoReader::State {
 VideoReader::VideoReader(const std::string& path) : state_(std::make_unique<State>()) {
   State& s = *state_;
   s.path = path;
-  av_log_set_level(AV_LOG_ERROR);
+  av_log_set_level(AV_LOG_QUIET);  // its problems are told in our own one line
   if (avformat_open_input(&s.format, path.c_str(), nullptr, nullptr) < 0) fail(path, "cannot open as a video");
   if (avformat_find_stream_info(s.format, nullptr) < 0) fail(path, "no stream information (not a video?)");
   const AVCodec* codec = nullptr;

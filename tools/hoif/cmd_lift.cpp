@@ -1,5 +1,6 @@
 // hoif lift: 3D poses for the user's own 2D keypoints (docs/LIFTING.md).
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -28,8 +29,9 @@ struct LiftFlags {
   std::string model, input, format, output, missing = "interpolate", device = "cpu";
   std::string image, video, detector = "thunder", detector_model;  // pixels in: the detector first
   int width = 0, height = 0, threads = 0;
-  double min_confidence = 0.1;
-  bool flip = false, bf16 = false;
+  double min_confidence = 0.1, fps = 0;
+  bool flip = false, bf16 = false, smooth = false;
+  OneEuroParams smoothing = LiftOptions{}.smoothing;
   MotionExportOptions motion;  // .bvh output
 };
 
@@ -40,6 +42,7 @@ struct Keypoints2D {
   KeypointTracks tracks;
   KeypointLayout layout = KeypointLayout::h36m16;
   int width = 0, height = 0;
+  double fps = 0;             // the video's, 0 when not known
   std::vector<uint8_t> lost;  // per row, from the detector: the person was lost (lifted from neighbours)
 };
 
@@ -57,6 +60,7 @@ Keypoints2D read_input(const LiftFlags& f) {
   k.layout = KeypointLayout::coco17;
   k.width = d.width;
   k.height = d.height;
+  k.fps = d.fps;
   // A frame where the tracker lost the person holds no pose: every joint is missing, so it is
   // filled from the frames around it (or refused), and marked as lost in the output.
   for (size_t r = 0; r < d.lost.size(); ++r)
@@ -89,7 +93,7 @@ ArrayF scores(const KeypointTracks& tracks) {
 }
 
 void write_output(const std::string& path, const Keypoints2D& input, const KeypointTracks& mapped, const ArrayF& poses,
-                  const std::vector<std::string>& names, const LiftFlags& f) {
+                  const std::vector<std::string>& names, const LiftFlags& f, double fps) {
   const int64_t N = poses.dim(0), J = poses.dim(1);
   std::string ext = fs::path(path).extension().string();
   if (ext == ".npz") {
@@ -128,7 +132,9 @@ void write_output(const std::string& path, const Keypoints2D& input, const Keypo
   } else if (is_motion_file(path)) {
     if (std::any_of(mapped.person.begin(), mapped.person.end(), [](int64_t p) { return p != 0; }))
       fail("--output", "an animation holds one person and the keypoints have several: write .npz, then `hoif export-motion --person N`");
-    export_motion(path, poses, pixel_positions(mapped), input.width, input.height, f.motion);
+    MotionExportOptions motion = f.motion;
+    motion.fps = fps;
+    export_motion(path, poses, pixel_positions(mapped), input.width, input.height, motion);
   } else if (ext == ".csv") {
     std::string csv = "frame,person";
     for (const auto& n : names) csv += fmt::format(",{0}_x,{0}_y,{0}_z", n);
@@ -154,6 +160,9 @@ void check_flags(const LiftFlags& f) {
   if (ext != ".npz" && ext != ".json" && ext != ".csv" && !is_motion_file(f.output))
     fail(f.output, "unknown output type (use .npz, .json, .csv, or .bvh / .glb for an animation)");
   if (!(f.min_confidence >= 0 && f.min_confidence <= 1)) fail("--min-confidence", "must be between 0 and 1");
+  if (!(f.fps >= 0) || std::isinf(f.fps)) fail("--fps", "must be positive");
+  if (!(f.smoothing.min_cutoff > 0) || !(f.smoothing.beta >= 0) || std::isinf(f.smoothing.min_cutoff) || std::isinf(f.smoothing.beta))
+    fail("--smooth-min-cutoff/--smooth-beta", "must be positive numbers");
   check_output_paths({{"--model", f.model}, {"--input", f.input}, {"--image", f.image}, {"--video", f.video}}, {{"--output", f.output}});
 }
 
@@ -176,10 +185,14 @@ void run(const LiftFlags& f) {
   o.flip = f.flip;
   o.min_confidence = f.min_confidence;
   o.interpolate_missing = f.missing == "interpolate";
+  // The frame rate: --fps, else the video's, else 50 (Human3.6M's).
+  o.fps = f.fps > 0 ? f.fps : input.fps > 0 ? input.fps : 50.0;
+  o.smooth = f.smooth;
+  o.smoothing = f.smoothing;
   o.warn = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
   const Bf16Inference precision(f.bf16);
   const ArrayF poses = lift_keypoints(*c.model, tracks, o, device);  // fills missing joints in place
-  write_output(f.output, input, tracks, poses, h36m_skeleton_for(J, f.model).names, f);
+  write_output(f.output, input, tracks, poses, h36m_skeleton_for(J, f.model).names, f, o.fps);
   int64_t frames = 0, people = 0;
   for (size_t i = 0; i < tracks.frame.size(); ++i) {
     frames = std::max(frames, tracks.frame[i] + 1);
@@ -204,7 +217,10 @@ void register_lift(CLI::App& app) {
   cmd->add_option("--detector", f->detector, "With --image/--video: lightning (fast) or thunder (accurate)")->capture_default_str();
   cmd->add_option("--detector-model", f->detector_model, "Another copy of a MoveNet model.json");
   cmd->add_option("--output", f->output, "poses.npz, poses.json, poses.csv, or an animation: poses.bvh, poses.glb")->required();
-  cmd->add_option("--fps", f->motion.fps, "An animation's frame rate")->capture_default_str();
+  cmd->add_option("--fps", f->fps, "Frame rate (default: the video's, else 50) for an animation and --smooth");
+  cmd->add_flag("--smooth", f->smooth, "Smooth the 2D keypoints over time (One Euro filter) before lifting a video");
+  cmd->add_option("--smooth-min-cutoff", f->smoothing.min_cutoff, "--smooth: cut-off at rest, Hz")->capture_default_str();
+  cmd->add_option("--smooth-beta", f->smoothing.beta, "--smooth: cut-off gain with speed (per image height per second)")->capture_default_str();
   cmd->add_flag("--root-path", f->motion.root_path, "An animation's Hip moves along a path estimated from the 2D keypoints");
   cmd->add_option("--min-confidence", f->min_confidence, "Joints below this confidence are missing")->capture_default_str();
   cmd->add_option("--missing", f->missing, "interpolate (over time) or refuse")->capture_default_str();

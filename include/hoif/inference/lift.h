@@ -8,6 +8,7 @@
 #include <torch/types.h>
 
 #include "hoif/data/keypoint_files.h"
+#include "hoif/geometry/one_euro.h"
 #include "hoif/models/lifter.h"
 
 namespace hoif {
@@ -17,6 +18,11 @@ struct LiftOptions {
   bool flip = false;                 // also lift the mirrored pose and average (test-time augmentation)
   double min_confidence = 0.1;       // a joint below this, or not finite, is missing
   bool interpolate_missing = true;   // fill missing joints over time; false: refuse with an error
+  // Video: the 2D keypoints go through a One Euro filter (in image heights, over time at `fps`)
+  // after filling and before lifting, so that single-frame lifting does not jitter.
+  bool smooth = false;
+  double fps = 30;
+  OneEuroParams smoothing{1.0, 2.0, 1.0};
   // Told of joints taken as missing because they lie far outside the image (one line).
   std::function<void(const std::string&)> warn = [](const std::string&) {};
 };
@@ -35,6 +41,8 @@ void fill_missing_joints(KeypointTracks& tracks, const std::vector<std::string>&
                          double min_confidence, bool interpolate,
                          const std::function<void(const std::string&)>& warn = [](const std::string&) {});
 
+// Each person's track, each joint's x and y through the One Euro filter, in frame order.
+void smooth_tracks(KeypointTracks& tracks, double fps, double image_height, const OneEuroParams& params);
 // tracks in the model's H3.6M joints (pixels) -> (N, J, 3) camera-frame metres, root-relative.
 // Joints off the image are dropped and missing joints of `tracks` filled in place first
 // (fill_missing_joints), so the caller can report the 2D input that was lifted. A model whose
