@@ -26,14 +26,13 @@ ArrayF predict_poses(PoseLifter& model, const ArrayF& inputs, const torch::Devic
     y = y.to(torch::kCPU).contiguous();
     std::memcpy(out.data() + start * J * 3, y.data_ptr<float>(), static_cast<size_t>(len * J * 3) * sizeof(float));
   }
+  if (!all_finite(out)) fail("the model", "predicted poses that are not finite (NaN or Inf): its weights or its inputs are broken");
   return out;
 }
 
 EvaluationReport evaluate_model(PoseLifter& model, const PoseSet& set, const torch::Device& device, bool flip_test,
                                 ArrayF* predictions) {
   ArrayF predicted = predict_poses(model, set.inputs, device, flip_test);
-  if (!std::all_of(predicted.values.begin(), predicted.values.end(), [](float v) { return std::isfinite(v); }))
-    fail("the model", "predicted poses that are not finite (NaN or Inf); no figures can be made of them");
   EvaluationReport report = protocol_report(predicted, set.targets, set.info, set.subjects);
   if (predictions) *predictions = std::move(predicted);
   return report;

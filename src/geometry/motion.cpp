@@ -119,8 +119,7 @@ Motion motion_from_poses(const ArrayF& poses, const Skeleton& s, double fps, con
     fail("poses", fmt::format("expected (N, {}, 3) joint positions", J));
   const int64_t N = poses.dim(0);
   if (N == 0) fail("poses", "holds no frames");
-  if (!std::all_of(poses.values.begin(), poses.values.end(), [](float v) { return std::isfinite(v); }))
-    fail("poses", "hold values that are not finite");
+  if (!all_finite(poses)) fail("poses", "hold values that are not finite");
   if (!root_path.empty() && static_cast<int64_t>(root_path.size()) != N) fail("root path", "needs one position per frame");
   if (!(fps > 0 && std::isfinite(fps))) fail("--fps", "must be a frame rate above 0");
 

@@ -1,7 +1,4 @@
 // hoif export-motion: poses already lifted (`hoif lift --output poses.npz`) as a BVH animation.
-#include <algorithm>
-#include <filesystem>
-#include <numeric>
 
 #include <fmt/format.h>
 
@@ -9,7 +6,7 @@
 #include "hoif/core/error.h"
 #include "hoif/core/output_paths.h"
 #include "hoif/inference/motion_export.h"
-#include "hoif/io/npz.h"
+#include "hoif/inference/lifted_poses.h"
 
 namespace hoif::cli {
 
@@ -21,50 +18,16 @@ struct ExportMotionFlags {
   MotionExportOptions options;
 };
 
-// Rows [rows] of an (N, J, D) array.
-ArrayF take_rows(const ArrayF& a, const std::vector<int64_t>& rows) {
-  std::vector<int64_t> shape = a.shape;
-  shape[0] = static_cast<int64_t>(rows.size());
-  ArrayF out(shape);
-  const int64_t row = a.size() / std::max<int64_t>(1, a.dim(0));
-  for (size_t i = 0; i < rows.size(); ++i)
-    std::copy_n(a.values.begin() + rows[i] * row, row, out.values.begin() + static_cast<int64_t>(i) * row);
-  return out;
-}
-
 void run(const ExportMotionFlags& f) {
   if (!is_motion_file(f.output)) fail("--output", "'" + f.output + "': name it .bvh or .glb");
   check_output_paths({{"the poses", f.poses}}, {{"--output", f.output}});
-  const NpzReader npz(f.poses);
-  if (!npz.has("poses_3d")) fail(f.poses, "has no 'poses_3d' (N, J, 3): give a file `hoif lift` wrote");
-  const ArrayF poses = npz.array("poses_3d").to_float(f.poses + ":poses_3d");
-  if (poses.ndim() != 3 || poses.dim(2) != 3) fail(f.poses, "poses_3d must be (N, J, 3)");
-  const int64_t N = poses.dim(0);
-  // One person's rows, in frame order.
-  std::vector<int64_t> person(static_cast<size_t>(N), 0), frame(static_cast<size_t>(N));
-  std::iota(frame.begin(), frame.end(), 0);
-  if (npz.has("person")) person = npz.array("person").to_int64(f.poses + ":person");
-  if (npz.has("frame")) frame = npz.array("frame").to_int64(f.poses + ":frame");
-  if (static_cast<int64_t>(person.size()) != N || static_cast<int64_t>(frame.size()) != N)
-    fail(f.poses, "person and frame must have one entry per pose");
-  std::vector<int64_t> rows;
-  for (int64_t r = 0; r < N; ++r)
-    if (person[static_cast<size_t>(r)] == f.person) rows.push_back(r);
-  if (rows.empty()) fail("--person", fmt::format("{} has no poses in {}", f.person, f.poses));
-  std::stable_sort(rows.begin(), rows.end(), [&](int64_t a, int64_t b) { return frame[static_cast<size_t>(a)] < frame[static_cast<size_t>(b)]; });
-  ArrayF keypoints;
-  int width = 0, height = 0;
-  if (f.options.root_path) {
-    if (!npz.has("keypoints_2d") || !npz.has("image_size"))
-      fail(f.poses, "--root-path needs the 2D keypoints and image size the poses were lifted from (keypoints_2d, image_size)");
-    keypoints = take_rows(npz.array("keypoints_2d").to_float(f.poses + ":keypoints_2d"), rows);
-    const auto size = npz.array("image_size").to_int64(f.poses + ":image_size");
-    if (size.size() != 2) fail(f.poses, "image_size must be (width, height)");
-    width = static_cast<int>(size[0]);
-    height = static_cast<int>(size[1]);
-  }
-  const int frames = export_motion(f.output, take_rows(poses, rows), keypoints, width, height, f.options);
-  fmt::print("{}: {} frames at {:g} fps, {} joints, Y up, centimetres{}\n", f.output, frames, f.options.fps, poses.dim(1),
+  const LiftedPoses track = read_lifted_poses(f.poses).person_track(f.person, f.poses);
+  if (f.options.root_path && (track.keypoints_2d.values.empty() || track.width <= 0 || track.height <= 0))
+    fail(f.poses, "--root-path needs the 2D keypoints and image size the poses were lifted from (keypoints_2d, image_size)");
+  const ArrayF no_keypoints;
+  const int frames = export_motion(f.output, track.poses, f.options.root_path ? track.keypoints_2d : no_keypoints,
+                                   track.width, track.height, f.options);
+  fmt::print("{}: {} frames at {:g} fps, {} joints, Y up, centimetres{}\n", f.output, frames, f.options.fps, track.poses.dim(1),
              f.options.root_path ? ", the Hip moving along the estimated root path" : ", the Hip at the origin");
 }
 

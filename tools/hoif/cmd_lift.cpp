@@ -4,17 +4,15 @@
 #include <filesystem>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "commands.h"
-#include "hoif/core/atomic_file.h"
 #include "hoif/core/error.h"
 #include "hoif/core/output_paths.h"
 #include "hoif/detection/detect_media.h"
 #include "hoif/geometry/skeleton.h"
 #include "hoif/inference/lift.h"
+#include "hoif/inference/lifted_poses.h"
 #include "hoif/inference/motion_export.h"
-#include "hoif/io/npz.h"
 #include "hoif/models/precision.h"
 #include "hoif/training/checkpoint.h"
 #include "runtime.h"
@@ -34,8 +32,6 @@ struct LiftFlags {
   OneEuroParams smoothing = LiftOptions{}.smoothing;
   MotionExportOptions motion;  // .bvh output
 };
-
-constexpr const char* kFrame = "camera frame: x right, y down, z forward (away from the camera); metres; root-relative (Hip = 0)";
 
 // The 2D keypoints to lift, from a keypoint file or from the detector run on a photo or video.
 struct Keypoints2D {
@@ -75,79 +71,37 @@ Keypoints2D read_input(const LiftFlags& f) {
   return k;
 }
 
-// The (N, J, 2) pixel positions of (N, J, 3) keypoints with confidences.
-ArrayF pixel_positions(const KeypointTracks& tracks) {
-  const int64_t N = tracks.keypoints.dim(0), J = tracks.keypoints.dim(1);
-  ArrayF xy({N, J, 2});
-  for (int64_t i = 0; i < N * J; ++i)
-    for (int d = 0; d < 2; ++d) xy.values[static_cast<size_t>(i * 2 + d)] = tracks.keypoints.values[static_cast<size_t>(i * 3 + d)];
-  return xy;
-}
-
-// The (N, J) confidences of (N, J, 3) keypoints (0 where a joint was filled in).
-ArrayF scores(const KeypointTracks& tracks) {
-  const int64_t N = tracks.keypoints.dim(0), J = tracks.keypoints.dim(1);
-  ArrayF s({N, J});
-  for (int64_t i = 0; i < N * J; ++i) s.values[static_cast<size_t>(i)] = tracks.keypoints.values[static_cast<size_t>(i * 3 + 2)];
-  return s;
-}
-
-void write_output(const std::string& path, const Keypoints2D& input, const KeypointTracks& mapped, const ArrayF& poses,
-                  const std::vector<std::string>& names, const LiftFlags& f, double fps) {
-  const int64_t N = poses.dim(0), J = poses.dim(1);
-  std::string ext = fs::path(path).extension().string();
-  if (ext == ".npz") {
-    const ArrayF keypoints = pixel_positions(mapped);
-    Array<int64_t> frame({N}), person({N}), size({2}), lost({N});
-    frame.values = mapped.frame;
-    person.values = mapped.person;
-    size.values = {input.width, input.height};
-    if (!input.lost.empty()) lost.values.assign(input.lost.begin(), input.lost.end());
-    write_npz(path, {{"poses_3d", encode_npy(NdArray::from(poses))},
-                     {"joint_names", encode_npy_strings(names)},
-                     {"keypoints_2d", encode_npy(NdArray::from(keypoints))},
-                     {"keypoint_scores", encode_npy(NdArray::from(scores(mapped)))},
-                     {"image_size", encode_npy(NdArray::from(size))},
-                     {"frame", encode_npy(NdArray::from(frame))},
-                     {"person", encode_npy(NdArray::from(person))},
-                     {"lost", encode_npy(NdArray::from(lost))}});
-  } else if (ext == ".json") {
-    nlohmann::ordered_json j;
-    j["joint_names"] = names;
-    j["coordinate_frame"] = kFrame;
-    j["poses"] = nlohmann::ordered_json::array();
-    for (int64_t n = 0; n < N; ++n) {
-      nlohmann::ordered_json p;
-      p["frame"] = mapped.frame[static_cast<size_t>(n)];
-      p["person"] = mapped.person[static_cast<size_t>(n)];
-      if (!input.lost.empty()) p["lost"] = input.lost[static_cast<size_t>(n)] != 0;
-      p["pose_3d"] = nlohmann::ordered_json::array();
-      for (int64_t k = 0; k < J; ++k) {
-        const float* v = &poses.values[static_cast<size_t>((n * J + k) * 3)];
-        p["pose_3d"].push_back({v[0], v[1], v[2]});
-      }
-      j["poses"].push_back(p);
-    }
-    write_file_atomically(path, j.dump(1) + "\n");
-  } else if (is_motion_file(path)) {
-    if (std::any_of(mapped.person.begin(), mapped.person.end(), [](int64_t p) { return p != 0; }))
-      fail("--output", "an animation holds one person and the keypoints have several: write .npz, then `hoif export-motion --person N`");
-    MotionExportOptions motion = f.motion;
-    motion.fps = fps;
-    export_motion(path, poses, pixel_positions(mapped), input.width, input.height, motion);
-  } else if (ext == ".csv") {
-    std::string csv = "frame,person";
-    for (const auto& n : names) csv += fmt::format(",{0}_x,{0}_y,{0}_z", n);
-    csv += "\n";
-    for (int64_t n = 0; n < N; ++n) {
-      csv += fmt::format("{},{}", mapped.frame[static_cast<size_t>(n)], mapped.person[static_cast<size_t>(n)]);
-      for (int64_t k = 0; k < J * 3; ++k) csv += fmt::format(",{:.6f}", poses.values[static_cast<size_t>(n * J * 3 + k)]);
-      csv += "\n";
-    }
-    write_file_atomically(path, csv);
-  } else {
-    fail(path, "unknown output type (use .npz, .json, .csv, or .bvh / .glb for an animation)");
+// The poses with the 2D they were lifted from: (N, J, 3) keypoints with confidences split into
+// positions and scores.
+LiftedPoses lifted_poses(const Keypoints2D& input, const KeypointTracks& mapped, const ArrayF& poses,
+                         const std::vector<std::string>& names) {
+  const int64_t N = mapped.keypoints.dim(0), J = mapped.keypoints.dim(1);
+  LiftedPoses p;
+  p.poses = poses;
+  p.joint_names = names;
+  p.keypoints_2d = ArrayF({N, J, 2});
+  p.keypoint_scores = ArrayF({N, J});
+  for (int64_t i = 0; i < N * J; ++i) {
+    const float* k = &mapped.keypoints.values[static_cast<size_t>(i * 3)];
+    p.keypoints_2d.values[static_cast<size_t>(i * 2)] = k[0];
+    p.keypoints_2d.values[static_cast<size_t>(i * 2 + 1)] = k[1];
+    p.keypoint_scores.values[static_cast<size_t>(i)] = k[2];
   }
+  p.width = input.width;
+  p.height = input.height;
+  p.frame = mapped.frame;
+  p.person = mapped.person;
+  p.lost = input.lost;
+  return p;
+}
+
+void write_output(const std::string& path, const LiftedPoses& p, const LiftFlags& f, double fps) {
+  if (!is_motion_file(path)) return write_lifted_poses(path, p);
+  if (std::any_of(p.person.begin(), p.person.end(), [](int64_t who) { return who != 0; }))
+    fail("--output", "an animation holds one person and the keypoints have several: write .npz, then `hoif export-motion --person N`");
+  MotionExportOptions motion = f.motion;
+  motion.fps = fps;
+  export_motion(path, p.poses, p.keypoints_2d, p.width, p.height, motion);
 }
 
 void check_flags(const LiftFlags& f) {
@@ -192,7 +146,7 @@ void run(const LiftFlags& f) {
   o.warn = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
   const Bf16Inference precision(f.bf16);
   const ArrayF poses = lift_keypoints(*c.model, tracks, o, device);  // fills missing joints in place
-  write_output(f.output, input, tracks, poses, h36m_skeleton_for(J, f.model).names, f, o.fps);
+  write_output(f.output, lifted_poses(input, tracks, poses, h36m_skeleton_for(J, f.model).names), f, o.fps);
   int64_t frames = 0, people = 0;
   for (size_t i = 0; i < tracks.frame.size(); ++i) {
     frames = std::max(frames, tracks.frame[i] + 1);

@@ -19,6 +19,7 @@
 #include "hoif/data/h36m.h"
 #include "hoif/evaluation/predict.h"
 #include "hoif/geometry/camera.h"
+#include "hoif/inference/lifted_poses.h"
 #include "hoif/io/npz.h"
 #include "hoif/training/checkpoint.h"
 #include "hoif/media/video_reader.h"
@@ -208,32 +209,19 @@ Sequence from_predictions(const VizFlags& f) {
 // Lifted poses of the user's own keypoints: camera frame, no ground truth; seen from behind
 // the camera with y (down in the image) turned to -z.
 Sequence from_poses3d(const VizFlags& f) {
-  const NpzReader npz(f.poses3d);
-  const std::string where = f.poses3d;
-  if (!npz.has("poses_3d")) fail(where, "has no 'poses_3d' (N, J, 3)");
-  const ArrayF poses = npz.array("poses_3d").to_float(where + ":poses_3d");
-  check_shape(poses, -1, 3, where + ":poses_3d");
+  const LiftedPoses lifted = read_lifted_poses(f.poses3d);
   Sequence s;
-  s.title = std::filesystem::path(where).filename().string();
-  s.joints = static_cast<int>(poses.shape[1]);
+  s.title = std::filesystem::path(f.poses3d).filename().string();
+  s.joints = static_cast<int>(lifted.poses.dim(1));
   s.camera_to_world << 1, 0, 0, 0, 0, 1, 0, -1, 0;
   s.azimuth = -90.0;
-  if (npz.has("keypoints_2d")) {
-    const ArrayF k = npz.array("keypoints_2d").to_float(where + ":keypoints_2d");
-    if (k.shape.size() != 3 || k.shape[0] != poses.shape[0] || k.shape[1] != poses.shape[1] || k.shape[2] < 2)
-      fail(where, "keypoints_2d does not match poses_3d");
-    if (npz.has("image_size")) {
-      const auto size = npz.array("image_size").to_int64(where + ":image_size");
-      if (size.size() != 2 || size[0] <= 0 || size[1] <= 0) fail(where, "image_size must be (width, height)");
-      s.width = static_cast<int>(size[0]);
-      s.height = static_cast<int>(size[1]);
-    }
-    ArrayF xy({k.shape[0], k.shape[1], 2});
-    for (int64_t i = 0; i < k.shape[0] * k.shape[1]; ++i)
-      for (int d = 0; d < 2; ++d) xy.values[static_cast<size_t>(i * 2 + d)] = k.values[static_cast<size_t>(i * k.shape[2] + d)];
-    for (int64_t r = 0; r < poses.shape[0]; ++r) s.keypoints.push_back(pose2(xy, r, false, s.width, s.height));
+  if (lifted.width > 0 && lifted.height > 0) {
+    s.width = lifted.width;
+    s.height = lifted.height;
   }
-  for (int64_t r = 0; r < poses.shape[0]; ++r) s.predicted.push_back(pose3(poses, r, true));
+  if (!lifted.keypoints_2d.values.empty())
+    for (int64_t r = 0; r < lifted.poses.dim(0); ++r) s.keypoints.push_back(pose2(lifted.keypoints_2d, r, false, s.width, s.height));
+  for (int64_t r = 0; r < lifted.poses.dim(0); ++r) s.predicted.push_back(pose3(lifted.poses, r, true));
   return s;
 }
 

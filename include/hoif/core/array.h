@@ -1,6 +1,7 @@
 #pragma once
 // A dense, row-major, owning n-d array: the currency of the data layer. Kept free of LibTorch
 // so that reading and preparing data compiles and runs without it; training wraps the buffer.
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <numeric>
@@ -29,5 +30,12 @@ struct Array {
 
 using ArrayF = Array<float>;
 using ArrayD = Array<double>;
+
+// Whether every value is a number (no NaN, no infinity).
+inline bool all_finite(const ArrayF& a) {
+  for (float v : a.values)
+    if (!std::isfinite(v)) return false;
+  return true;
+}
 
 }  // namespace hoif
