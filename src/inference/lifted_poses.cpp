@@ -96,7 +96,7 @@ LiftedPoses LiftedPoses::person_track(int64_t who, const std::string& where) con
   std::vector<int64_t> rows;
   for (size_t r = 0; r < person.size(); ++r)
     if (person[r] == who) rows.push_back(static_cast<int64_t>(r));
-  if (rows.empty()) fail(where, fmt::format("has no poses of person {}", who));
+  if (rows.empty()) fail("--person", fmt::format("{} has no poses in {}", who, where));
   std::stable_sort(rows.begin(), rows.end(), [&](int64_t a, int64_t b) { return frame[static_cast<size_t>(a)] < frame[static_cast<size_t>(b)]; });
   LiftedPoses out = *this;
   out.poses = take_rows(poses, rows);

@@ -23,7 +23,7 @@ struct LiftedPoses {
   std::vector<int64_t> frame, person;    // per pose
   std::vector<uint8_t> lost;             // per pose: the detector lost the person; empty: never
 
-  // One person's poses in frame order (an Error naming `where` when there are none).
+  // One person's poses in frame order; none is an Error naming --person and `where` (the file).
   LiftedPoses person_track(int64_t person, const std::string& where) const;
 };
 
