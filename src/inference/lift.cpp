@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "hoif/core/error.h"
-#include "hoif/evaluation/predict.h"
+#include "hoif/inference/predict.h"
 #include "hoif/geometry/camera.h"
 #include "hoif/geometry/skeleton.h"
 

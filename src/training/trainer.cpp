@@ -18,7 +18,8 @@
 #include "hoif/training/optimizer.h"
 #include "hoif/training/training_log.h"
 #include "hoif/training/weight_average.h"
-#include "hoif/evaluation/predict.h"
+#include "hoif/evaluation/evaluate.h"
+#include "hoif/inference/predict.h"
 #include "hoif/visualization/plot.h"
 
 namespace hoif {

@@ -21,7 +21,7 @@
 #include "hoif/geometry/skeleton.h"
 #include "hoif/inference/lift.h"
 #include "hoif/media/video_reader.h"
-#include "hoif/evaluation/predict.h"
+#include "hoif/evaluation/evaluate.h"
 #include "hoif/models/precision.h"
 #include "hoif/training/optimizer.h"
 #include "hoif/training/checkpoint.h"

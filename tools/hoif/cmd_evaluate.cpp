@@ -10,7 +10,7 @@
 #include "hoif/core/error.h"
 #include "hoif/core/output_paths.h"
 #include "hoif/data/h36m.h"
-#include "hoif/evaluation/predict.h"
+#include "hoif/evaluation/evaluate.h"
 #include "hoif/geometry/skeleton.h"
 #include "hoif/models/precision.h"
 #include "hoif/io/npz.h"

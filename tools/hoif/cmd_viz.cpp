@@ -17,7 +17,7 @@
 #include "hoif/data/data_source.h"
 #include "hoif/data/dataset.h"
 #include "hoif/data/h36m.h"
-#include "hoif/evaluation/predict.h"
+#include "hoif/inference/predict.h"
 #include "hoif/geometry/camera.h"
 #include "hoif/inference/lifted_poses.h"
 #include "hoif/io/npz.h"

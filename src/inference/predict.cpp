@@ -1,13 +1,12 @@
-#include "hoif/evaluation/predict.h"
+#include "hoif/inference/predict.h"
 
-#include <algorithm>
-#include <cmath>
+#include <cstring>
 
 #include <torch/torch.h>
 
 #include "hoif/core/error.h"
 #include "hoif/data/mirror.h"
-#include "hoif/evaluation/metrics.h"
+#include "hoif/geometry/skeleton.h"
 
 namespace hoif {
 
@@ -28,24 +27,6 @@ ArrayF predict_poses(PoseLifter& model, const ArrayF& inputs, const torch::Devic
   }
   if (!all_finite(out)) fail("the model", "predicted poses that are not finite (NaN or Inf): its weights or its inputs are broken");
   return out;
-}
-
-EvaluationReport evaluate_model(PoseLifter& model, const PoseSet& set, const torch::Device& device, bool flip_test,
-                                ArrayF* predictions) {
-  ArrayF predicted = predict_poses(model, set.inputs, device, flip_test);
-  EvaluationReport report = protocol_report(predicted, set.targets, set.info, set.subjects);
-  if (predictions) *predictions = std::move(predicted);
-  return report;
-}
-
-double mean_pose_baseline_p1(const PoseSet& train, const PoseSet& test) {
-  const int64_t J = train.num_joints;
-  std::vector<double> mean(static_cast<size_t>(J * 3), 0.0);
-  for (int64_t i = 0; i < train.targets.size(); ++i) mean[static_cast<size_t>(i % (J * 3))] += train.targets.values[static_cast<size_t>(i)];
-  for (double& m : mean) m /= static_cast<double>(std::max<int64_t>(1, train.size()));
-  ArrayF predicted({test.size(), J, 3});
-  for (int64_t i = 0; i < predicted.size(); ++i) predicted.values[static_cast<size_t>(i)] = static_cast<float>(mean[static_cast<size_t>(i % (J * 3))]);
-  return 1000.0 * hoif::mean(mpjpe_per_frame(root_relative(predicted), test.targets));
 }
 
 }  // namespace hoif
