@@ -1,5 +1,9 @@
 #include "hoif/detection/detect_media.h"
 
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
 #include "hoif/core/error.h"
 #include "hoif/core/progress.h"
 #include "hoif/detection/pose_tracker.h"
@@ -22,7 +26,9 @@ DetectedMedia detect_media(const std::string& path, const MoveNet& detector, con
       out.width = frame.width;
       out.height = frame.height;
     }
+    const auto start = std::chrono::steady_clock::now();
     const CocoPose pose = tracker.track(frame);
+    out.detect_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
     for (const Keypoint2D& k : pose) values.insert(values.end(), {k.x, k.y, k.score});
     out.tracks.frame.push_back(static_cast<int64_t>(out.lost.size()));
     out.tracks.person.push_back(0);
@@ -34,6 +40,16 @@ DetectedMedia detect_media(const std::string& path, const MoveNet& detector, con
   out.tracks.keypoints = ArrayF({static_cast<int64_t>(out.lost.size()), kCocoJoints, 3});
   out.tracks.keypoints.values = std::move(values);
   return out;
+}
+
+int64_t mark_lost_as_missing(DetectedMedia& media, const std::string& where) {
+  float* k = media.tracks.keypoints.values.data();
+  for (size_t r = 0; r < media.lost.size(); ++r)
+    if (media.lost[r])
+      for (size_t j = 0; j < kCocoJoints; ++j) k[(r * kCocoJoints + j) * 3 + 2] = NAN;
+  const auto lost = std::count(media.lost.begin(), media.lost.end(), uint8_t{1});
+  if (lost == static_cast<std::ptrdiff_t>(media.lost.size())) fail(where, "no person found (MoveNet saw no torso in any frame)");
+  return lost;
 }
 
 }  // namespace hoif

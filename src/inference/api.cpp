@@ -11,6 +11,17 @@
 
 namespace hoif {
 
+namespace {
+
+// (N, J, 3) lifted poses as N * J points.
+std::vector<Point3> to_points(const ArrayF& poses) {
+  std::vector<Point3> out(poses.values.size() / 3);
+  for (size_t i = 0; i < out.size(); ++i) out[i] = {poses.values[i * 3], poses.values[i * 3 + 1], poses.values[i * 3 + 2]};
+  return out;
+}
+
+}  // namespace
+
 struct Lifter::Impl {
   torch::Device device{torch::kCPU};
   LoadedCheckpoint checkpoint;
@@ -64,9 +75,7 @@ std::vector<Point3> Lifter::lift_batch(const std::vector<Point2>& keypoints, int
   o.flip = flip;
   o.interpolate_missing = false;
   const ArrayF poses = lift_keypoints(*impl_->checkpoint.model, t, o, impl_->device);
-  std::vector<Point3> out(keypoints.size());
-  for (size_t i = 0; i < out.size(); ++i) out[i] = {poses.values[i * 3], poses.values[i * 3 + 1], poses.values[i * 3 + 2]};
-  return out;
+  return to_points(poses);
 }
 
 std::vector<Point3> Lifter::lift(const Detection& coco17, int width, int height, bool flip) const {
@@ -88,9 +97,7 @@ std::vector<Point3> Lifter::lift(const Detection& coco17, int width, int height,
   o.height = height;
   o.flip = flip;
   const ArrayF poses = lift_keypoints(*impl_->checkpoint.model, t, o, impl_->device);  // low scores: the detector's estimate
-  std::vector<Point3> out(static_cast<size_t>(J));
-  for (size_t i = 0; i < out.size(); ++i) out[i] = {poses.values[i * 3], poses.values[i * 3 + 1], poses.values[i * 3 + 2]};
-  return out;
+  return to_points(poses);
 }
 
 struct Detector::Impl {

@@ -17,10 +17,8 @@
 #include "hoif/core/error.h"
 #include "hoif/core/output_paths.h"
 #include "hoif/data/layouts.h"
-#include "hoif/detection/pose_tracker.h"
-#include "hoif/geometry/skeleton.h"
+#include "hoif/detection/detect_media.h"
 #include "hoif/inference/lift.h"
-#include "hoif/media/video_reader.h"
 #include "hoif/evaluation/evaluate.h"
 #include "hoif/models/precision.h"
 #include "hoif/training/optimizer.h"
@@ -152,30 +150,22 @@ struct PipelineRun {
 // --video --smooth` does; the whole wall time counts.
 PipelineRun run_pipeline(const BenchFlags& f, const MoveNet& detector, PoseLifter& lifter) {
   const auto start = Clock::now();
-  VideoReader video(f.video);
-  PoseTracker tracker(detector);
-  KeypointTracks tracks;
-  std::vector<double> detect_ms;
-  RgbImage frame;
-  PipelineRun r;
-  while (r.frames < f.frames && video.read(frame)) {
-    const auto t = Clock::now();
-    const CocoPose pose = tracker.track(frame);
-    detect_ms.push_back(1000 * since(t));
-    for (const Keypoint2D& k : pose) tracks.keypoints.values.insert(tracks.keypoints.values.end(), {k.x, k.y, k.score});
-    tracks.frame.push_back(r.frames++);
-    tracks.person.push_back(0);
-  }
-  if (r.frames == 0) fail(f.video, "holds no frames");
-  tracks.keypoints.shape = {r.frames, kCocoJoints, 3};
+  DetectedMedia d = detect_media(f.video, detector, {.max_frames = f.frames, .progress = false});
+  mark_lost_as_missing(d, f.video);
+  KeypointTracks tracks = d.tracks;
   tracks.keypoints = map_to_h36m(tracks.keypoints, KeypointLayout::coco17, lifter.config().joints);
   LiftOptions o;
-  o.width = r.width = frame.width;
-  o.height = r.height = frame.height;
+  o.width = d.width;
+  o.height = d.height;
   o.smooth = true;
-  o.fps = video.fps() > 0 ? video.fps() : 30;
+  o.fps = d.fps > 0 ? d.fps : 30;
   lift_keypoints(lifter, tracks, o, torch::Device(torch::kCPU));
+  PipelineRun r;
+  r.frames = static_cast<int64_t>(d.lost.size());
   r.fps = static_cast<double>(r.frames) / since(start);
+  r.width = d.width;
+  r.height = d.height;
+  std::vector<double> detect_ms = d.detect_ms;
   std::nth_element(detect_ms.begin(), detect_ms.begin() + static_cast<std::ptrdiff_t>(detect_ms.size() / 2), detect_ms.end());
   r.detect_ms_p50 = detect_ms[detect_ms.size() / 2];
   return r;

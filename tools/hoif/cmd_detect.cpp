@@ -29,7 +29,7 @@ void run(const DetectFlags& f) {
   if (f.limit < 0) fail("--limit", "must be 0 (every frame) or more");
   check_output_paths({{f.video.empty() ? "--image" : "--video", media}}, {{"--output", f.output}});
   setup_threads(f.threads);
-  const std::string model_file = detector_model_file(f.detector_model.empty() ? f.detector : f.detector_model);
+  const std::string model_file = detector_model_file(f.detector, f.detector_model);
   const MoveNet detector(model_file);
   const auto start = std::chrono::steady_clock::now();
   const DetectedMedia d = detect_media(media, detector, {.max_frames = f.limit, .progress = true});

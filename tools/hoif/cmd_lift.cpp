@@ -34,7 +34,7 @@ struct LiftFlags {
 };
 
 // The 2D keypoints to lift, from a keypoint file or from the detector run on a photo or video.
-struct Keypoints2D {
+struct LiftInput {
   KeypointTracks tracks;
   KeypointLayout layout = KeypointLayout::h36m16;
   int width = 0, height = 0;
@@ -42,8 +42,8 @@ struct Keypoints2D {
   std::vector<uint8_t> lost;  // per row, from the detector: the person was lost (lifted from neighbours)
 };
 
-Keypoints2D read_input(const LiftFlags& f) {
-  Keypoints2D k;
+LiftInput read_input(const LiftFlags& f) {
+  LiftInput k;
   if (f.image.empty() && f.video.empty()) {
     k.layout = parse_layout(f.format);
     k.tracks = read_keypoints(f.input, k.layout);
@@ -51,20 +51,15 @@ Keypoints2D read_input(const LiftFlags& f) {
     k.height = f.height;
     return k;
   }
-  const MoveNet detector(detector_model_file(f.detector_model.empty() ? f.detector : f.detector_model));
-  DetectedMedia d = detect_media(f.video.empty() ? f.image : f.video, detector);
+  const std::string& media = f.video.empty() ? f.image : f.video;
+  const MoveNet detector(detector_model_file(f.detector, f.detector_model));
+  DetectedMedia d = detect_media(media, detector);
   k.layout = KeypointLayout::coco17;
   k.width = d.width;
   k.height = d.height;
   k.fps = d.fps;
-  // A frame where the tracker lost the person holds no pose: every joint is missing, so it is
-  // filled from the frames around it (or refused), and marked as lost in the output.
-  for (size_t r = 0; r < d.lost.size(); ++r)
-    if (d.lost[r])
-      for (int j = 0; j < kCocoJoints; ++j) d.tracks.keypoints.values[(r * kCocoJoints + j) * 3 + 2] = NAN;
-  const auto lost = std::count(d.lost.begin(), d.lost.end(), uint8_t{1});
-  if (lost == static_cast<std::ptrdiff_t>(d.lost.size()))
-    fail(f.video.empty() ? f.image : f.video, "no person found (MoveNet saw no torso in any frame)");
+  // Lost frames are filled from the frames around them (or refused), and marked in the output.
+  const int64_t lost = mark_lost_as_missing(d, media);
   if (lost) fmt::print(stderr, "note: the person was lost in {} of {} frames; they are filled from the frames around them and marked 'lost'\n", lost, d.lost.size());
   k.tracks = std::move(d.tracks);
   k.lost = std::move(d.lost);
@@ -73,7 +68,7 @@ Keypoints2D read_input(const LiftFlags& f) {
 
 // The poses with the 2D they were lifted from: (N, J, 3) keypoints with confidences split into
 // positions and scores.
-LiftedPoses lifted_poses(const Keypoints2D& input, const KeypointTracks& mapped, const ArrayF& poses,
+LiftedPoses lifted_poses(const LiftInput& input, const KeypointTracks& mapped, const ArrayF& poses,
                          const std::vector<std::string>& names) {
   const int64_t N = mapped.keypoints.dim(0), J = mapped.keypoints.dim(1);
   LiftedPoses p;
@@ -130,7 +125,7 @@ void run(const LiftFlags& f) {
     fmt::print(stderr, "note: {} was trained on '{}' detections; keypoints from another detector may lift less well\n",
                f.model, c.options.data.keypoints);
 
-  const Keypoints2D input = read_input(f);
+  const LiftInput input = read_input(f);
   KeypointTracks tracks = input.tracks;
   tracks.keypoints = map_to_h36m(tracks.keypoints, input.layout, J);
   LiftOptions o;

@@ -81,8 +81,9 @@ void route_interrupts_to_a_thread() {
 void install_interrupt_flag() { g_flag_installed = true; }
 bool interrupted() { return g_interrupted; }
 
-std::string detector_model_file(const std::string& detector) {
+std::string detector_model_file(const std::string& detector, const std::string& detector_model) {
   namespace fs = std::filesystem;
+  const std::string& name_or_path = detector_model.empty() ? detector : detector_model;
   std::string folder = "models/detector";
   if (const char* dir = std::getenv("HOIF_DETECTOR_DIR"); dir && *dir) {
     folder = dir;
@@ -91,7 +92,7 @@ std::string detector_model_file(const std::string& detector) {
     const fs::path beside = fs::read_symlink("/proc/self/exe", ec).parent_path().parent_path() / "models" / "detector";
     if (!ec && fs::exists(beside, ec)) folder = beside.string();
   }
-  return detector_model_path(detector, folder);
+  return detector_model_path(name_or_path, folder);
 }
 
 }  // namespace hoif::cli

@@ -19,9 +19,9 @@ void route_interrupts_to_a_thread();
 void install_interrupt_flag();
 bool interrupted();
 
-// The detector's model.json for --detector (lightning | thunder | PATH.json): a name is looked up
-// in $HOIF_DETECTOR_DIR, else models/detector of the checkout the program was built in (where
-// scripts/get_detector.sh puts it), else ./models/detector.
-std::string detector_model_file(const std::string& detector);
+// The detector's model.json: --detector-model when given, else --detector (lightning | thunder |
+// PATH.json), a name looked up in $HOIF_DETECTOR_DIR, else models/detector of the checkout the
+// program was built in (where scripts/get_detector.sh puts it), else ./models/detector.
+std::string detector_model_file(const std::string& detector, const std::string& detector_model = "");
 
 }  // namespace hoif::cli

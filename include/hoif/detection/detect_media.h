@@ -12,6 +12,7 @@ namespace hoif {
 struct DetectedMedia {
   KeypointTracks tracks;      // (N, 17, 3): x, y in pixels, score; one row per frame, person 0
   std::vector<uint8_t> lost;  // per frame: 1 where the torso was not seen (the pose is unreliable)
+  std::vector<double> detect_ms;  // per frame: the tracker's and detector's time, milliseconds
   int width = 0, height = 0;  // the frames' size, pixels
   double fps = 0;             // 0 for a photo or when the container does not say
 };
@@ -23,5 +24,10 @@ struct DetectOptions {
 
 // A file that is no image or video, or has no frames, is an Error naming it.
 DetectedMedia detect_media(const std::string& path, const MoveNet& detector, const DetectOptions& options = {});
+
+// Gives every joint of a lost frame a NaN confidence, so that lifting fills the frame from the
+// frames around it (or refuses it) instead of lifting the detector's guess. Returns the number
+// of lost frames; all of them lost is an Error naming `where` ("no person found").
+int64_t mark_lost_as_missing(DetectedMedia& media, const std::string& where);
 
 }  // namespace hoif
