@@ -16,7 +16,7 @@ mkdir -p out
 ./build/hoif lift --model models/hoif_gt.ckpt --image "$media/messi5.jpg" --output out/photo_3d.npz
 ./build/hoif viz --poses3d out/photo_3d.npz --video "$media/messi5.jpg" --size 4 --output out/photo_3d
 
-# One thread: Lightning's fastest count (docs/PERFORMANCE.md), and safe on a busy machine.
+# One thread: about as fast as two for Lightning (docs/PERFORMANCE.md), and safe on a busy machine.
 ./build/hoif lift --model models/hoif_gt.ckpt --video "$media/vtest.avi" --detector lightning --smooth --threads 1 \
   --output out/street_3d.npz
 ./build/hoif viz --poses3d out/street_3d.npz --video "$media/vtest.avi" --size 4 --fps 10 --output out/street_3d.mp4
