@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 packages=(
   cmake ninja-build g++ pkg-config
   libtorch-dev libopenblas0-openmp      # LibTorch on OpenBLAS (the reference BLAS is ~13x slower)
+  libgloo-dev                           # Gloo's headers, for LibTorch's c10d (distributed training)
   libdnnl-dev                           # oneDNN's sgemm (LibTorch's own oneDNN) for the fused layers
   libhdf5-dev libzip-dev zlib1g-dev libeigen3-dev
   libcli11-dev nlohmann-json3-dev libfmt-dev

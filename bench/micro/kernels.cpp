@@ -43,7 +43,7 @@ BENCHMARK(BM_Dropout_Torch)->Apply(shapes);
 
 void BM_Dropout_Fused(benchmark::State& state) {
   const torch::Tensor x = torch::randn({state.range(0), state.range(1)}, torch::requires_grad());
-  for (auto _ : state) hoif::fast_dropout(x, 0.5, true).sum().backward();
+  for (auto _ : state) hoif::fast_dropout(x, 0.5, true, 0).sum().backward();
   state.SetItemsProcessed(state.iterations() * x.numel());
 }
 BENCHMARK(BM_Dropout_Fused)->Apply(shapes);

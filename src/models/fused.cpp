@@ -1,4 +1,6 @@
 #include "hoif/models/fused.h"
+
+#include "hoif/models/batch_shard.h"
 #include "hoif/models/gemm.h"
 #include "hoif/models/precision.h"
 
@@ -112,6 +114,34 @@ void scale_shift_relu(const float* z, const float* scale, const float* shift, fl
 
 Tensor as_rows(const Tensor& t) { return t.contiguous().view({-1, t.size(-1)}); }
 
+// Sums the vectors (and `count`) over the ranks of a data-parallel run in one allreduce; returns
+// the summed count.
+double sum_over_ranks(const BatchShard& shard, std::initializer_list<std::vector<double>*> vectors, double count) {
+  std::vector<double> all;
+  for (const auto* v : vectors) all.insert(all.end(), v->begin(), v->end());
+  all.push_back(count);
+  shard.sum_over_ranks(all.data(), static_cast<int64_t>(all.size()));
+  auto from = all.begin();
+  for (auto* v : vectors) {
+    std::copy_n(from, v->size(), v->begin());
+    from += static_cast<std::ptrdiff_t>(v->size());
+  }
+  return all.back();
+}
+
+// The moments s1, s2 of n rows about the pivot k made those of every rank's rows, about k = 0 and
+// in double: this rank's mean and squares (sum of z, sum of z^2) are exact enough in double from
+// its moments about its own first row, and their sums over the ranks then give the batch's.
+double moments_over_ranks(const BatchShard& shard, float* k, std::vector<double>& s1, std::vector<double>& s2, double n) {
+  for (size_t c = 0; c < s1.size(); ++c) {
+    const double pivot = k[c], sum = s1[c] + n * pivot;
+    s2[c] = s2[c] + 2 * pivot * s1[c] + n * pivot * pivot;
+    s1[c] = sum;
+    k[c] = 0;
+  }
+  return sum_over_ranks(shard, {&s1, &s2}, n);
+}
+
 // ------------------------------------------------------------------ bias + BatchNorm + ReLU
 
 struct BiasBatchNormRelu : torch::autograd::Function<BiasBatchNormRelu> {
@@ -121,10 +151,12 @@ struct BiasBatchNormRelu : torch::autograd::Function<BiasBatchNormRelu> {
     const int64_t rows = z.size(0), C = z.size(1);
     const float* zp = z.data_ptr<float>();
     // Moments about the first row, which keeps the single pass accurate when |mean| >> std.
-    const Tensor pivot = z[0].clone();
-    const float* k = pivot.data_ptr<float>();
+    Tensor pivot = rows > 0 ? z[0].clone() : torch::zeros({C}, z.options());
+    float* k = pivot.data_ptr<float>();
     std::vector<double> s1, s2;
     channel_sums(rows, C, [&](int64_t r, float* a, float* b) { add_moments(zp + r * C, k, a, b, C); }, s1, s2);
+    double n = static_cast<double>(rows);
+    if (const BatchShard* shard = batch_shard()) n = moments_over_ranks(*shard, k, s1, s2, n);
 
     Tensor mean = torch::empty({C}, z.options()), invstd = torch::empty({C}, z.options());
     Tensor scale = torch::empty({C}, z.options()), shift = torch::empty({C}, z.options());
@@ -133,7 +165,6 @@ struct BiasBatchNormRelu : torch::autograd::Function<BiasBatchNormRelu> {
     float *rm = running_mean.data_ptr<float>(), *rv = running_var.data_ptr<float>();
     float *meanp = mean.data_ptr<float>(), *invstdp = invstd.data_ptr<float>();
     float *scalep = scale.data_ptr<float>(), *shiftp = shift.data_ptr<float>();
-    const double n = static_cast<double>(rows);
     for (int64_t c = 0; c < C; ++c) {
       const double m = s1[c] / n, var = std::max(0.0, s2[c] / n - m * m), mu = k[c] + m;
       const double is = 1.0 / std::sqrt(var + eps);
@@ -152,6 +183,7 @@ struct BiasBatchNormRelu : torch::autograd::Function<BiasBatchNormRelu> {
     scale_shift_relu(zp, scalep, shiftp, y.data_ptr<float>(), rows, C);
     ctx->save_for_backward({z, y, mean, invstd, g});
     ctx->saved_data["bias_shape"] = bias.sizes();
+    ctx->saved_data["rows"] = n;
     return y.view(z_in.sizes());
   }
 
@@ -171,12 +203,17 @@ struct BiasBatchNormRelu : torch::autograd::Function<BiasBatchNormRelu> {
 
     Tensor dgamma = torch::empty({C}, z.options()), dbeta = torch::empty({C}, z.options());
     float *dgp = dgamma.data_ptr<float>(), *dbp = dbeta.data_ptr<float>();
+    // gamma's and beta's gradients are this rank's part (the trainer sums them with the others);
+    // the input's needs the sums over the whole batch.
+    for (int64_t c = 0; c < C; ++c) {
+      dgp[c] = static_cast<float>(sgx[c] * ip[c]);
+      dbp[c] = static_cast<float>(sg[c]);
+    }
+    if (const BatchShard* shard = batch_shard()) sum_over_ranks(*shard, {&sg, &sgx}, 0.0);
     std::vector<float> a(static_cast<size_t>(C)), b(static_cast<size_t>(C)), c0(static_cast<size_t>(C));
-    const double n = static_cast<double>(rows);
+    const double n = ctx->saved_data["rows"].toDouble();
     for (int64_t c = 0; c < C; ++c) {
       const double is = ip[c], w = wp[c];
-      dgp[c] = static_cast<float>(sgx[c] * is);
-      dbp[c] = static_cast<float>(sg[c]);
       a[c] = static_cast<float>(w * is);
       b[c] = static_cast<float>(-w * is * is * is * sgx[c] / n);
       c0[c] = static_cast<float>(-w * is * sg[c] / n - b[c] * static_cast<double>(mp[c]));
@@ -204,11 +241,12 @@ inline uint32_t hash32(uint32_t x) {
 }
 
 // out = in * keep(i) * scale, keep(i) true with probability 1 - p.
+// Element i is numbered index_base + i in the hash.
 [[gnu::target_clones("avx2", "default")]] void dropout_range(const float* __restrict in, float* __restrict out,
-                                                              int64_t begin, int64_t end, uint64_t seed,
-                                                              uint32_t threshold, float scale) {
+                                                              int64_t begin, int64_t end, int64_t index_base,
+                                                              uint64_t seed, uint32_t threshold, float scale) {
   const auto lo = static_cast<uint32_t>(seed), hi = static_cast<uint32_t>(seed >> 32);
-  const auto first = static_cast<uint32_t>(begin);
+  const auto first = static_cast<uint32_t>(index_base + begin);
   const int count = static_cast<int>(end - begin);
   const float* __restrict src = in + begin;
   float* __restrict dst = out + begin;
@@ -219,16 +257,37 @@ inline uint32_t hash32(uint32_t x) {
   }
 }
 
-void apply_dropout_mask(const float* in, float* out, int64_t n, uint64_t seed, double p) {
+// The elements of a batch dimension's rows [offset, offset + rows) of a global batch of
+// global_rows: with the elements numbered as in the global batch's tensor, a shard's mask is
+// the rows of the global batch's mask.
+struct MaskNumbering {
+  int64_t batch_dim = 0, offset = 0, global_rows = 0;
+};
+
+void apply_dropout_mask(const Tensor& in, Tensor& out, uint64_t seed, double p, const MaskNumbering& numbering) {
   const auto threshold = static_cast<uint32_t>((1.0 - p) * 16777216.0);
   const auto scale = static_cast<float>(1.0 / (1.0 - p));
-  at::parallel_for(0, n, 32768, [=](int64_t begin, int64_t end) {
-    dropout_range(in, out, begin, end, seed, threshold, scale);
-  });
+  const int64_t inner = in.stride(numbering.batch_dim);  // contiguous: one row's elements
+  const int64_t block = in.size(numbering.batch_dim) * inner;  // the rows of one leading index
+  const int64_t outer = block == 0 ? 0 : in.numel() / block;
+  const float* ip = in.data_ptr<float>();
+  float* op = out.data_ptr<float>();
+  for (int64_t o = 0; o < outer; ++o) {
+    const int64_t base = (o * numbering.global_rows + numbering.offset) * inner;
+    at::parallel_for(0, block, 32768, [=](int64_t begin, int64_t end) {
+      dropout_range(ip + o * block, op + o * block, begin, end, base, seed, threshold, scale);
+    });
+  }
+}
+
+MaskNumbering mask_numbering(const Tensor& x, int64_t batch_dim) {
+  const BatchShard* shard = batch_shard();
+  if (!shard) return {batch_dim, 0, x.size(batch_dim)};
+  return {batch_dim, shard->offset, shard->global_rows};
 }
 
 struct Dropout : torch::autograd::Function<Dropout> {
-  static Tensor forward(AutogradContext* ctx, const Tensor& x_in, double p) {
+  static Tensor forward(AutogradContext* ctx, const Tensor& x_in, double p, int64_t batch_dim) {
     uint64_t seed = 0;
     {
       auto generator = at::detail::getDefaultCPUGenerator();
@@ -237,19 +296,35 @@ struct Dropout : torch::autograd::Function<Dropout> {
     }
     const Tensor x = x_in.contiguous();
     Tensor y = torch::empty_like(x);
-    apply_dropout_mask(x.data_ptr<float>(), y.data_ptr<float>(), x.numel(), seed, p);
+    const MaskNumbering numbering = mask_numbering(x, batch_dim);
+    apply_dropout_mask(x, y, seed, p, numbering);
     ctx->saved_data["seed"] = static_cast<int64_t>(seed);
     ctx->saved_data["p"] = p;
+    ctx->saved_data["numbering"] = std::vector<int64_t>{numbering.batch_dim, numbering.offset, numbering.global_rows};
     return y;
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     const Tensor g = grads[0].contiguous();
     Tensor dx = torch::empty_like(g);
-    apply_dropout_mask(g.data_ptr<float>(), dx.data_ptr<float>(), g.numel(),
-                       static_cast<uint64_t>(ctx->saved_data["seed"].toInt()), ctx->saved_data["p"].toDouble());
-    return {dx, Tensor()};
+    const auto n = ctx->saved_data["numbering"].toIntVector();
+    apply_dropout_mask(g, dx, static_cast<uint64_t>(ctx->saved_data["seed"].toInt()), ctx->saved_data["p"].toDouble(),
+                       {n[0], n[1], n[2]});
+    return {dx, Tensor(), Tensor()};
   }
+};
+
+// ------------------------------------------------------------------ sums over the ranks
+
+// The sum over the ranks of a data-parallel run; its gradient is the sum of the ranks' gradients.
+struct SumOverRanks : torch::autograd::Function<SumOverRanks> {
+  static Tensor summed(const Tensor& t) {
+    Tensor all = t.to(torch::kDouble).contiguous().clone();
+    batch_shard()->sum_over_ranks(all.data_ptr<double>(), all.numel());
+    return all.to(t.scalar_type());
+  }
+  static Tensor forward(AutogradContext*, const Tensor& t) { return summed(t); }
+  static variable_list backward(AutogradContext*, variable_list grads) { return {summed(grads[0])}; }
 };
 
 // ------------------------------------------------------------------ small vector kernels
@@ -458,7 +533,7 @@ struct HighOrderConv : torch::autograd::Function<HighOrderConv> {
     Tensor gx0;
     if (alpha != 0.0) {
       // Q = X0 W (summed over orders when the output sums them).
-      const Tensor gq = gz.view({J * B, -1});
+      const Tensor gq = gz.view({J * B, gz.numel() / std::max<int64_t>(1, J * B)});
       const Tensor x0v = x0.view({J * B, cin});
       const auto a = static_cast<float>(alpha);
       if (sum_orders) {
@@ -582,16 +657,33 @@ Tensor bias_batch_norm_relu(const Tensor& z, const Tensor& bias, torch::nn::Batc
   return y.view(z.sizes());
 }
 
+Tensor batch_norm(const Tensor& z, torch::nn::BatchNorm1dImpl& bn) {
+  if (!batch_shard() || !bn.is_training()) return bn.forward(z);
+  double n = static_cast<double>(z.size(0));
+  batch_shard()->sum_over_ranks(&n, 1);
+  const Tensor mean = SumOverRanks::apply(z.sum(0)) / n;
+  const Tensor centred = z - mean;
+  const Tensor var = SumOverRanks::apply(centred.square().sum(0)) / n;
+  {
+    torch::NoGradGuard no_grad;
+    const double momentum = bn.options.momentum().value_or(0.1);
+    bn.num_batches_tracked.add_(1);
+    bn.running_mean.mul_(1 - momentum).add_(mean, momentum);
+    bn.running_var.mul_(1 - momentum).add_(var * (n / std::max(1.0, n - 1)), momentum);
+  }
+  return centred * torch::rsqrt(var + bn.options.eps()) * bn.weight + bn.bias;
+}
+
 Tensor group_weighted_sum(const Tensor& f, const Tensor& g) {
   if (!f.device().is_cpu() || f.scalar_type() != torch::kFloat || g.scalar_type() != torch::kFloat)
     return (f.unsqueeze(3) * g.unsqueeze(0)).sum(1);
   return GroupWeightedSum::apply(f, g);
 }
 
-Tensor fast_dropout(const Tensor& x, double p, bool training) {
+Tensor fast_dropout(const Tensor& x, double p, bool training, int64_t batch_dim) {
   if (!training || p == 0.0) return x;
   if (!x.device().is_cpu() || x.scalar_type() != torch::kFloat) return torch::dropout(x, p, training);
-  return Dropout::apply(x, p);
+  return Dropout::apply(x, p, batch_dim);
 }
 
 Tensor high_order_conv(const Tensor& x, const Tensor& x0, const Tensor& mixing, const Tensor& weight, double alpha,

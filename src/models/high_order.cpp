@@ -72,7 +72,7 @@ torch::Tensor HighOrderBlockImpl::forward(const torch::Tensor& x, const std::opt
     return high_order_conv_folded(x, o.alpha == 0 ? torch::Tensor() : *x0, t[0], t[1], t[2], o.alpha, false, true);
   }
   torch::Tensor y = bias_batch_norm_relu(conv.product(x, x0), conv.bias, *bn);
-  return dropout ? fast_dropout(y, dropout->options.p(), is_training()) : y;
+  return dropout ? fast_dropout(y, dropout->options.p(), is_training(), 1) : y;
 }
 
 namespace {

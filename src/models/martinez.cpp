@@ -41,8 +41,8 @@ LinearStageImpl::LinearStageImpl(int64_t size, double p) {
 
 torch::Tensor LinearStageImpl::forward(const torch::Tensor& x) {
   const double p = dropout->options.p();
-  torch::Tensor y = fast_dropout(linear_batch_norm_relu(w1, batch_norm1, x), p, is_training());
-  y = fast_dropout(linear_batch_norm_relu(w2, batch_norm2, y), p, is_training());
+  torch::Tensor y = fast_dropout(linear_batch_norm_relu(w1, batch_norm1, x), p, is_training(), 0);
+  y = fast_dropout(linear_batch_norm_relu(w2, batch_norm2, y), p, is_training(), 0);
   return x + y;
 }
 
@@ -83,10 +83,10 @@ std::vector<torch::Tensor> MartinezModel::folded_layers() {
 
 torch::Tensor MartinezModel::forward(const torch::Tensor& poses_2d) {
   const int64_t b = poses_2d.size(0);
-  torch::Tensor y = fast_dropout(linear_batch_norm_relu(w1, batch_norm1, poses_2d.reshape({b, -1})),
-                                 dropout->options.p(), is_training());
+  torch::Tensor y = fast_dropout(linear_batch_norm_relu(w1, batch_norm1, poses_2d.flatten(1)),
+                                 dropout->options.p(), is_training(), 0);
   for (auto& stage : stages_) y = stage(y);
-  y = w2(y).view({b, -1, 3});
+  y = w2(y).view({b, w2->weight.size(0) / 3, 3});
   return torch::cat({torch::zeros({b, 1, 3}, y.options()), y}, 1);
 }
 

@@ -79,7 +79,7 @@ torch::Tensor SemGraphBlockImpl::forward(const torch::Tensor& x) {
   SemGraphConvImpl& conv = *gconv;
   if (inference_pass(*this)) return sem_graph_folded(x, folded_forms(), true);
   torch::Tensor y = bias_batch_norm_relu(conv.product(x), conv.bias, *bn);
-  return dropout ? fast_dropout(y, dropout->options.p(), is_training()) : y;
+  return dropout ? fast_dropout(y, dropout->options.p(), is_training(), 1) : y;
 }
 
 SemResidualBlockImpl::SemResidualBlockImpl(int64_t dim, const torch::Tensor& adjacency, double p) {
@@ -165,7 +165,7 @@ torch::Tensor GraphNonLocalImpl::forward(const torch::Tensor& x) {
   const torch::Tensor y = group_weighted_sum(f, g_x);  // (J, B, inter): y_j = sum_n f_jn g_n per pose
   const auto& out = *W[0]->as<torch::nn::Conv1d>();
   const torch::Tensor z =
-      W[1]->as<torch::nn::BatchNorm1d>()->forward(torch::addmm(out.bias, y.view({J * B, inter_}), conv_matrix(out)));
+      batch_norm(torch::addmm(out.bias, y.view({J * B, inter_}), conv_matrix(out)), *W[1]->as<torch::nn::BatchNorm1d>());
   return x + z.view({J, B, C});
 }
 

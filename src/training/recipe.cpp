@@ -74,6 +74,7 @@ std::string TrainOptions::to_json() const {
   j["snapshot"] = snapshot;
   j["seed"] = seed;
   j["threads"] = threads;
+  j["world_size"] = world_size;
   j["device"] = device;
   j["time_budget_minutes"] = time_budget_minutes;
   j["train_minutes"] = train_minutes;
@@ -116,6 +117,7 @@ TrainOptions TrainOptions::from_json(const std::string& text, const std::string&
     o.snapshot = j.at("snapshot").get<int>();
     o.seed = j.at("seed").get<uint64_t>();
     o.threads = j.at("threads").get<int>();
+    o.world_size = j.value("world_size", 1);
     o.device = j.at("device").get<std::string>();
     o.time_budget_minutes = j.at("time_budget_minutes").get<double>();
     o.train_minutes = j.value("train_minutes", 0.0);

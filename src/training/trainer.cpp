@@ -14,6 +14,7 @@
 #include "hoif/core/progress.h"
 #include "hoif/evaluation/metrics.h"
 #include "hoif/training/augment.h"
+#include "hoif/training/data_parallel.h"
 #include "hoif/training/loss.h"
 #include "hoif/training/optimizer.h"
 #include "hoif/training/training_log.h"
@@ -79,26 +80,46 @@ void write_plots(const fs::path& dir, const TrainOptions& o, const TrainState& s
   write_line_plot((dir / "test_error.png").string(), {title + what, "epoch", "mm", false, true}, {p1, p2});
 }
 
-// Every `stride`-th row of an (N, ...) array.
-ArrayF every_nth(const ArrayF& a, int stride) {
-  if (stride <= 1) return a;
+// Rows [first, first + count) of every `stride`-th row of an (N, ...) array.
+ArrayF every_nth(const ArrayF& a, int stride, int64_t first, int64_t count) {
   std::vector<int64_t> shape = a.shape;
   const int64_t row = a.size() / std::max<int64_t>(1, a.dim(0));
-  shape[0] = (a.dim(0) + stride - 1) / stride;
+  shape[0] = count;
   ArrayF out(shape);
-  for (int64_t i = 0; i < shape[0]; ++i)
-    std::copy_n(a.data() + i * stride * row, row, out.data() + i * row);
+  for (int64_t i = 0; i < count; ++i)
+    std::copy_n(a.data() + (first + i) * stride * row, row, out.data() + i * row);
   return out;
 }
 
-// Pooled P1/P2 over the test set (every eval_stride-th pose), as the originals log every epoch.
+// Pooled P1/P2 over the test set (every eval_stride-th pose), as the originals log every epoch;
+// in a data-parallel run each rank lifts its share of the poses.
 std::pair<double, double> pooled_test_error(PoseLifter& model, const PoseSet& test, const TrainOptions& o,
-                                            const torch::Device& device) {
-  const ArrayF targets = every_nth(test.targets, o.eval_stride);
-  const ArrayF predicted = predict_poses(model, every_nth(test.inputs, o.eval_stride), device, o.flip_test);
-  const double p1 = 1000.0 * mean(mpjpe_per_frame(root_relative(predicted), targets));
-  const double p2 = 1000.0 * mean(p_mpjpe_per_frame(predicted, targets));
-  return {p1, p2};
+                                            const torch::Device& device, ProcessGroup* ranks) {
+  const int64_t evaluated = (test.size() + o.eval_stride - 1) / o.eval_stride;
+  const auto [first, count] = ranks ? rank_share(evaluated, ranks->rank(), ranks->size()) : std::pair{int64_t{0}, evaluated};
+  double sums[3] = {0, 0, static_cast<double>(count)};  // of P1, of P2 (m), poses
+  if (count > 0) {
+    const ArrayF targets = every_nth(test.targets, o.eval_stride, first, count);
+    const ArrayF predicted = predict_poses(model, every_nth(test.inputs, o.eval_stride, first, count), device, o.flip_test);
+    sums[0] = mean(mpjpe_per_frame(root_relative(predicted), targets));
+    sums[1] = mean(p_mpjpe_per_frame(predicted, targets));
+  }
+  if (!ranks) return {1000.0 * sums[0], 1000.0 * sums[1]};
+  sums[0] *= sums[2];
+  sums[1] *= sums[2];
+  ranks->sum(sums, 3);
+  return {1000.0 * sums[0] / sums[2], 1000.0 * sums[1] / sums[2]};
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// A diverged run is stopped before its weights reach a checkpoint.
+void check_finite(double loss, int64_t step, const fs::path& dir) {
+  if (!std::isfinite(loss))
+    fail("training", fmt::format("the loss is not finite at step {} (diverged); {} keeps the last good state", step,
+                                 (dir / "last.ckpt").string()));
 }
 
 }  // namespace
@@ -114,7 +135,17 @@ TrainOutcome train_model(TrainRun& run) {
     fail("--keypoints", fmt::format("give {} joints but the model was built for {}", train.num_joints, o.model.joints));
   const torch::Device device(o.device);
   const fs::path dir(o.checkpoint_dir);
-  fs::create_directories(dir);
+  // Data-parallel: rank 0 alone writes checkpoints, logs and plots; decisions to stop are agreed.
+  const std::unique_ptr<DataParallel> parallel =
+      run.ranks && run.ranks->size() > 1 ? std::make_unique<DataParallel>(*run.ranks) : nullptr;
+  ProcessGroup* ranks = parallel ? &parallel->group() : nullptr;
+  const bool writes = !ranks || ranks->rank() == 0;
+  if (ranks && o.batch_size % ranks->size() != 0)
+    fail("--batch-size", fmt::format("{} does not split evenly over {} ranks; use a multiple of {}", o.batch_size,
+                                     ranks->size(), ranks->size()));
+  auto any_rank = [&](bool flag) { return ranks ? ranks->any(flag) : flag; };
+  auto rank0_says = [&](bool flag) { return ranks ? ranks->any(writes && flag) : flag; };
+  if (writes) fs::create_directories(dir);
 
   std::shared_ptr<PoseLifter> model, average;  // average: of the weights, evaluated and saved as the model
   TrainState state;
@@ -145,9 +176,9 @@ TrainOutcome train_model(TrainRun& run) {
   }
   PoseLifter& evaluated = average ? *average : *model;
   auto save = [&](const std::string& name) {
-    save_checkpoint((dir / name).string(), o, state, *model, &optimizer, average.get());
+    if (writes) save_checkpoint((dir / name).string(), o, state, *model, &optimizer, average.get());
   };
-  write_file_atomically(dir / "config.json", o.to_json() + "\n");
+  if (writes) write_file_atomically(dir / "config.json", o.to_json() + "\n");
   const std::string evaluated_on = o.evaluation_set();
   run.log(fmt::format("{}: {} parameters; {} training poses, {} {} poses; {} epochs of batch {}", o.model.name,
                       model->parameter_count(), train.size(), monitored ? monitored->size() : 0, evaluated_on, o.epochs,
@@ -161,8 +192,11 @@ TrainOutcome train_model(TrainRun& run) {
   const int64_t batches = (n + o.batch_size - 1) / o.batch_size;
   const int64_t total_steps = batches * o.epochs;
   const auto wall_start = std::chrono::steady_clock::now();
-  auto minutes_used = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count() / 60.0; };
+  // This session's --time-budget is used up.
+  auto out_of_session_time = [&] { return o.time_budget_minutes > 0 && seconds_since(wall_start) >= 60.0 * o.time_budget_minutes; };
 
+  const int64_t session_first_step = state.step, session_first_collectives = ranks ? ranks->collectives() : 0;
+  const double session_first_seconds = state.train_seconds;
   TrainOutcome outcome;
   auto last_save = std::chrono::steady_clock::now();
   auto stop = [&](const std::string& reason) {
@@ -184,9 +218,17 @@ TrainOutcome train_model(TrainRun& run) {
     const double seconds_before = state.train_seconds;
     const int64_t poses_before = state.epoch_poses;
     for (int64_t b = state.batch_in_epoch; b < batches; ++b) {
-      const torch::Tensor idx = perm.narrow(0, b * o.batch_size, std::min<int64_t>(o.batch_size, n - b * o.batch_size));
+      int64_t batch_rows = std::min<int64_t>(o.batch_size, n - b * o.batch_size);
+      if (parallel && (batch_rows = parallel->usable_rows(batch_rows)) == 0) {  // a last batch smaller than the ranks
+        state.batch_in_epoch = b + 1;
+        bar.advance();
+        continue;
+      }
+      const auto [first, count] = parallel ? parallel->take_rows(b * o.batch_size, batch_rows)
+                                           : std::pair{b * o.batch_size, batch_rows};
+      const torch::Tensor idx = perm.narrow(0, first, count);
       torch::Tensor x = inputs.index_select(0, idx), y = targets.index_select(0, idx);
-      augment_batch(o, train, state.epoch, b * o.batch_size, idx, x, y);
+      augment_batch(o, train, state.epoch, first, idx, x, y);
       x = x.to(device);
       y = y.to(device);
       ++state.step;
@@ -199,33 +241,53 @@ TrainOutcome train_model(TrainRun& run) {
         out = out.slice(1, 1);
         y = y.slice(1, 1);
       }
-      const torch::Tensor loss = pose_loss(out, y, o.loss);
-      // A diverged run is stopped before its weights reach a checkpoint.
-      const double loss_value = loss.item<double>();
-      if (!std::isfinite(loss_value))
-        fail("training", fmt::format("the loss is not finite at step {} (diverged); {} keeps the last good state",
-                                     state.step, (dir / "last.ckpt").string()));
+      torch::Tensor loss = pose_loss(out, y, o.loss);
+      double loss_value = 0;
+      bool interrupt = false, out_of_time = false;
       optimizer.drop_gradients();
-      loss.backward();
+      if (!parallel) {
+        loss_value = loss.item<double>();
+        check_finite(loss_value, state.step, dir);
+        loss.backward();
+      } else {
+        // This rank's part of the global batch's mean loss.
+        loss = loss * (static_cast<double>(count) / static_cast<double>(batch_rows));
+        loss.backward();
+        const double seconds = seconds_before + seconds_since(epoch_start);
+        // The loss, any rank's Ctrl-C, and rank 0's clock (for the schedule and the budgets) travel
+        // with the gradients.
+        std::vector<float> extras = {loss.item<float>(), run.stop_requested && run.stop_requested() ? 1.0f : 0.0f,
+                                     writes && out_of_session_time() ? 1.0f : 0.0f,
+                                     writes ? static_cast<float>(seconds) : 0.0f};
+        parallel->sum_gradients(model->parameters(), extras);
+        loss_value = extras[0];
+        check_finite(loss_value, state.step, dir);
+        interrupt = extras[1] > 0;
+        out_of_time = extras[2] > 0;
+        state.train_seconds = extras[3];
+      }
       if (o.max_norm)
         optimizer.clip_and_step(1.0);
       else
         optimizer.step();
       if (average) update_weight_average(*average, *model, o.weight_average, state.step);
-      const int64_t bs = idx.size(0);
-      state.epoch_loss_sum += loss_value * static_cast<double>(bs);
-      state.epoch_poses += bs;
-      state.poses_seen += bs;
+
+      state.epoch_loss_sum += loss_value * static_cast<double>(batch_rows);
+      state.epoch_poses += batch_rows;
+      state.poses_seen += batch_rows;
       state.batch_in_epoch = b + 1;
-      state.train_seconds = seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
+      if (!parallel) {
+        state.train_seconds = seconds_before + seconds_since(epoch_start);
+        interrupt = run.stop_requested && run.stop_requested();
+        out_of_time = out_of_session_time();
+      }
       bar.set_suffix(fmt::format("loss {:.5f} {:.0f} poses/s", state.epoch_loss_sum / state.epoch_poses,
                                  (state.epoch_poses - poses_before) / std::max(1e-9, state.train_seconds - seconds_before)));
       bar.advance();
       // The run's training time is used: this part-epoch is its last, evaluated below.
       if (o.training_time_used(state.train_seconds)) break;
-      if (run.stop_requested && run.stop_requested()) return stop("interrupted");
-      if (o.time_budget_minutes > 0 && minutes_used() >= o.time_budget_minutes && b + 1 < batches)
-        return stop("time budget");
+      if (interrupt) return stop("interrupted");
+      if (out_of_time && b + 1 < batches) return stop("time budget");
       // A killed session loses at most this much training.
       if (o.save_every_minutes > 0 && b + 1 < batches &&
           std::chrono::steady_clock::now() - last_save > std::chrono::duration<double>(60.0 * o.save_every_minutes)) {
@@ -240,7 +302,7 @@ TrainOutcome train_model(TrainRun& run) {
     r.lr = state.lr;
     r.loss = state.epoch_loss_sum / std::max<int64_t>(1, state.epoch_poses);
     const double unmeasured = std::numeric_limits<double>::quiet_NaN();
-    std::tie(r.p1, r.p2) = monitored && monitored->size() ? pooled_test_error(evaluated, *monitored, o, device)
+    std::tie(r.p1, r.p2) = monitored && monitored->size() ? pooled_test_error(evaluated, *monitored, o, device, ranks)
                                                           : std::make_pair(unmeasured, unmeasured);
     r.poses_seen = state.poses_seen;
     r.seconds = state.train_seconds;
@@ -262,13 +324,19 @@ TrainOutcome train_model(TrainRun& run) {
     last_save = std::chrono::steady_clock::now();
     if (improved) save("best.ckpt");
     if (o.snapshot > 0 && r.epoch % o.snapshot == 0) save(fmt::format("epoch_{:04d}.ckpt", r.epoch));
-    write_training_log((dir / "log.csv").string(), state.history);
-    if (run.stop_requested && run.stop_requested()) return stop("interrupted");
-    if (o.time_budget_minutes > 0 && minutes_used() >= o.time_budget_minutes && state.epoch < o.epochs &&
-        !o.training_time_used(state.train_seconds))
+    if (writes) write_training_log((dir / "log.csv").string(), state.history);
+    if (any_rank(run.stop_requested && run.stop_requested())) return stop("interrupted");
+    if (rank0_says(out_of_session_time()) && state.epoch < o.epochs && !o.training_time_used(state.train_seconds))
       return stop("time budget");
   }
-  write_plots(dir, o, state);
+  if (writes) write_plots(dir, o, state);
+  if (parallel && state.step > session_first_step)
+    run.log(fmt::format("data-parallel: {} ranks, {} bytes of gradients summed per step, {:.2f} s of {:.1f} s of "
+                        "training spent in that allreduce; {:.1f} collectives per step (BatchNorm's included)",
+                        ranks->size(), parallel->gradient_bytes(), parallel->allreduce_seconds(),
+                        state.train_seconds - session_first_seconds,
+                        static_cast<double>(ranks->collectives() - session_first_collectives) /
+                            static_cast<double>(state.step - session_first_step)));
   outcome.state = state;
   outcome.finished = true;
   return outcome;

@@ -4,6 +4,7 @@
 
 #include <torch/torch.h>
 
+#include "hoif/models/batch_shard.h"
 #include "hoif/models/fused.h"
 #include "hoif/models/gemm.h"
 #include "hoif/models/lifter.h"
@@ -81,16 +82,34 @@ TEST(BiasBatchNormRelu, EvalUsesTheRunningStatistics) {
 TEST(FastDropout, KeepsTheRightFractionScalesAndBackpropagatesTheSameMask) {
   torch::manual_seed(3);
   const torch::Tensor x = torch::ones({256, 1024}).requires_grad_();
-  const torch::Tensor y = fast_dropout(x, 0.5, true);
+  const torch::Tensor y = fast_dropout(x, 0.5, true, 0);
   const double kept = (y > 0).to(torch::kDouble).mean().item<double>();
   EXPECT_NEAR(kept, 0.5, 0.005);  // 262144 draws: the standard deviation is 0.001
   EXPECT_TRUE(torch::all((y == 0) | (y == 2.0)).item<bool>());
   y.sum().backward();
   EXPECT_TRUE(torch::equal(x.grad(), y.detach()));
   // A second call draws a different mask; a different rate keeps a different fraction.
-  EXPECT_FALSE(torch::equal(fast_dropout(x, 0.5, true), y));
-  EXPECT_NEAR((fast_dropout(x, 0.2, true) > 0).to(torch::kDouble).mean().item<double>(), 0.8, 0.005);
-  EXPECT_TRUE(torch::equal(fast_dropout(x, 0.5, false), x));
+  EXPECT_FALSE(torch::equal(fast_dropout(x, 0.5, true, 0), y));
+  EXPECT_NEAR((fast_dropout(x, 0.2, true, 0) > 0).to(torch::kDouble).mean().item<double>(), 0.8, 0.005);
+  EXPECT_TRUE(torch::equal(fast_dropout(x, 0.5, false, 0), x));
+}
+
+// A data-parallel rank holding rows [3, 5) of a batch of 8 draws exactly those rows of the mask
+// one process draws for the whole batch, whichever dimension is the batch.
+TEST(FastDropout, AShardsMaskIsItsRowsOfTheWholeBatchsMask) {
+  const torch::Tensor whole_bf = torch::ones({8, 6}), whole_jbc = torch::ones({4, 8, 5});
+  torch::manual_seed(11);
+  const torch::Tensor mask_bf = fast_dropout(whole_bf, 0.5, true, 0);
+  const torch::Tensor mask_jbc = fast_dropout(whole_jbc, 0.5, true, 1);
+  const BatchShard shard{3, 8, [](double*, int64_t) {}};
+  set_batch_shard(&shard);
+  torch::manual_seed(11);
+  const torch::Tensor shard_bf = fast_dropout(torch::ones({2, 6}), 0.5, true, 0);
+  const torch::Tensor shard_jbc = fast_dropout(torch::ones({4, 2, 5}), 0.5, true, 1);
+  set_batch_shard(nullptr);
+  EXPECT_TRUE(torch::equal(shard_bf, mask_bf.narrow(0, 3, 2)));
+  EXPECT_TRUE(torch::equal(shard_jbc, mask_jbc.narrow(1, 3, 2)));
+  EXPECT_FALSE(torch::equal(shard_bf, mask_bf.narrow(0, 0, 2)));  // not just any rows
 }
 
 // Against the batched matrix product it replaces, with g a view whose channels are contiguous but

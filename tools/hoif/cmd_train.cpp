@@ -1,5 +1,6 @@
 // hoif train: the original recipes, from scratch or resumed.
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -8,6 +9,9 @@
 #include "commands.h"
 #include "hoif/core/error.h"
 #include "hoif/data/dataset.h"
+#include "hoif/distributed/local_ranks.h"
+#include "hoif/distributed/process_group.h"
+#include "hoif/training/data_parallel.h"
 #include "hoif/training/loss.h"
 #include "hoif/training/trainer.h"
 #include "runtime.h"
@@ -20,8 +24,43 @@ struct TrainFlags {
   TrainOptions options;
   std::string model;
   bool resume = false, no_max_norm = false, flip_augment = false, flip_test = false, monitor_test = false;
+  int nproc = 1;
+  std::string dist_url;
+  int world_size = 1, rank = 0, dist_timeout = 300;
   CLI::App* cmd = nullptr;
 };
+
+// This rank's place in a data-parallel run: PyTorch's launcher variables, overridden by flags.
+DistributedOptions distributed_options(const TrainFlags& f) {
+  DistributedOptions d = DistributedOptions::from_environment();
+  if (f.cmd->count("--dist-url")) d.set_url(f.dist_url);
+  if (f.cmd->count("--world-size")) d.world_size = f.world_size;
+  if (f.cmd->count("--rank")) d.rank = f.rank;
+  d.timeout = std::chrono::seconds(f.dist_timeout);
+  d.check();
+  return d;
+}
+
+// --nproc N: this command again as N local ranks, without --nproc.
+void launch_local_ranks(const TrainFlags& f) {
+  if (std::getenv("RANK") || std::getenv("WORLD_SIZE") || f.cmd->count("--world-size") || f.cmd->count("--rank"))
+    fail("--nproc", "starts the ranks itself; it does not go with RANK, WORLD_SIZE, --world-size or --rank");
+  LocalRanks launch;
+  launch.nproc = f.nproc;
+  const std::vector<std::string>& args = program_arguments();
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--nproc") ++i;
+    else if (args[i].rfind("--nproc=", 0) != 0) launch.arguments.push_back(args[i]);
+  }
+  if (f.cmd->count("--dist-url")) {
+    DistributedOptions d;
+    d.set_url(f.dist_url);
+    launch.port = d.master_port;
+  }
+  install_interrupt_flag();
+  launch.interrupted = [] { return interrupted(); };
+  if (const int code = run_local_ranks(launch); code != 0) throw ExitCode{code};
+}
 
 // Options given on the command line override the recipe; with --resume they must agree with the
 // checkpoint, except those that may change between sessions.
@@ -105,13 +144,53 @@ void print_evaluation_plan(const TrainOptions& o, const Datasets& sets) {
                "for one evaluation after training)\n");
 }
 
+void print_data_summary(const TrainOptions& o, const Datasets& sets, int threads) {
+  fmt::print("data: {} ({} training, {} test poses; keypoints '{}', {} joints, stride {}); {} threads on {}{}\n",
+             o.data_path, sets.train.size(), sets.test.size(), o.data.keypoints, sets.train.num_joints, o.data.stride,
+             threads, o.device, o.world_size > 1 ? fmt::format(", per rank; {} ranks, batch {} each", o.world_size,
+                                                               o.batch_size / o.world_size) : "");
+  if (!sets.absent.empty()) {
+    std::string names;
+    for (const auto& [s, t] : sets.absent) names += fmt::format(" {} '{}';", s, t);
+    fmt::print("absent takes ({}):{}\n", sets.absent.size(), names);
+  }
+}
+
+void print_outcome(const TrainOptions& o, const TrainOutcome& out, const Datasets& sets) {
+  if (out.finished && !o.evaluates_each_epoch())
+    fmt::print("done: {:.4g} epochs ({} poses, {:.1f} min of training); no per-epoch evaluation: evaluate the test "
+               "subjects once with `hoif evaluate {}/last.ckpt`\n",
+               static_cast<double>(out.state.poses_seen) / static_cast<double>(sets.train.size()), out.state.poses_seen,
+               out.state.train_seconds / 60, o.checkpoint_dir);
+  else if (out.finished)
+    fmt::print("done: {:.4g} epochs ({} poses, {:.1f} min of training), last-epoch {} P1 {:.2f} mm, P2 {:.2f} mm; "
+               "best P1 {:.2f} mm at epoch {} ({}); checkpoints in {}\n",
+               static_cast<double>(out.state.poses_seen) / static_cast<double>(sets.train.size()), out.state.poses_seen,
+               out.state.train_seconds / 60, o.evaluation_set(), out.state.history.back().p1,
+               out.state.history.back().p2, out.state.best_p1, out.state.best_epoch,
+               o.best_epoch_selection(), o.checkpoint_dir);
+}
+
 void run(TrainFlags& f) {
   namespace fs = std::filesystem;
+  if (f.nproc != 1) {
+    if (f.nproc < 1) fail("--nproc", "must be at least 1");
+    return launch_local_ranks(f);
+  }
+  const DistributedOptions d = distributed_options(f);
+  const std::unique_ptr<ProcessGroup> ranks = d.distributed() ? ProcessGroup::join(d) : nullptr;
+  const bool quiet = ranks && ranks->rank() != 0;  // rank 0 speaks for the run
   TrainRun r;
+  r.ranks = ranks.get();
   if (f.resume) {
     const std::string path = (fs::path(f.options.checkpoint_dir) / "last.ckpt").string();
     if (f.cmd->count("--model")) fail("--model", "comes from the checkpoint when resuming");
-    LoadedCheckpoint c = load_checkpoint(path, torch::Device(torch::kCPU));
+    LoadedCheckpoint c = ranks ? load_checkpoint_from_rank0(*ranks, path, torch::Device(torch::kCPU))
+                               : load_checkpoint(path, torch::Device(torch::kCPU));
+    if (c.options.world_size != d.world_size && !quiet)
+      fmt::print("note: {} was trained on {} process(es) and continues on {}: the same global batch in the same "
+                 "order, so the same steps up to the order of floating-point sums\n",
+                 path, c.options.world_size, d.world_size);
     r.options = c.options;
     r.options.time_budget_minutes = 0;  // a budget belongs to one session, not to the run
     apply(f, r.options, true);
@@ -126,9 +205,11 @@ void run(TrainFlags& f) {
     if (f.options.data_path.empty()) fail("--data", "is required: the Human3.6M archive or a prepared folder");
     r.options = TrainOptions::recipe(f.model);
     apply(f, r.options, false);
-    if (fs::exists(fs::path(r.options.checkpoint_dir) / "last.ckpt"))
+    const bool taken = !quiet && fs::exists(fs::path(r.options.checkpoint_dir) / "last.ckpt");  // rank 0's disk
+    if (ranks ? ranks->any(taken) : taken)
       fail(r.options.checkpoint_dir, "already holds a run (last.ckpt); use --resume to continue it or another --checkpoint");
   }
+  r.options.world_size = d.world_size;
   r.options.model = r.options.model.resolved();  // sizes checked before the data is read
   if (r.options.epochs < 1) fail("--epochs", "must be at least 1");
   if (r.options.batch_size < 1) fail("--batch-size", "must be at least 1");
@@ -141,35 +222,26 @@ void run(TrainFlags& f) {
   const Datasets sets = load_datasets(data, r.options.data);
   r.options.model.joints = sets.train.num_joints;
   r.options.model = r.options.model.resolved();
-  fmt::print("data: {} ({} training, {} test poses; keypoints '{}', {} joints, stride {}); {} threads on {}\n",
-             r.options.data_path, sets.train.size(), sets.test.size(), r.options.data.keypoints, sets.train.num_joints,
-             r.options.data.stride, threads, r.options.device);
-  if (!sets.absent.empty()) {
-    std::string names;
-    for (const auto& [s, t] : sets.absent) names += fmt::format(" {} '{}';", s, t);
-    fmt::print("absent takes ({}):{}\n", sets.absent.size(), names);
+  if (ranks) require_same_run(*ranks, training_description(r.options, sets.train));
+  if (!quiet) {
+    print_data_summary(r.options, sets, threads);
+    print_evaluation_plan(r.options, sets);
   }
-  print_evaluation_plan(r.options, sets);
   r.train = &sets.train;
   r.test = r.options.evaluation_set() == "validation" ? &sets.validation : &sets.test;
-  r.log = [](const std::string& line) { fmt::print("{}\n", line); std::fflush(stdout); };
+  r.progress_bar = !quiet;
+  r.log = [quiet](const std::string& line) {
+    if (quiet) return;
+    fmt::print("{}\n", line);
+    std::fflush(stdout);
+  };
   install_interrupt_flag();
   r.stop_requested = [] { return interrupted(); };
   const TrainOutcome out = train_model(r);
   if (out.stop_reason == "interrupted") throw ExitCode{130};
-  if (out.finished && !r.options.evaluates_each_epoch())
-    fmt::print("done: {:.4g} epochs ({} poses, {:.1f} min of training); no per-epoch evaluation: evaluate the test "
-               "subjects once with `hoif evaluate {}/last.ckpt`\n",
-               static_cast<double>(out.state.poses_seen) / static_cast<double>(sets.train.size()), out.state.poses_seen,
-               out.state.train_seconds / 60, r.options.checkpoint_dir);
-  else if (out.finished)
-    fmt::print("done: {:.4g} epochs ({} poses, {:.1f} min of training), last-epoch {} P1 {:.2f} mm, P2 {:.2f} mm; "
-               "best P1 {:.2f} mm at epoch {} ({}); checkpoints in {}\n",
-               static_cast<double>(out.state.poses_seen) / static_cast<double>(sets.train.size()), out.state.poses_seen,
-               out.state.train_seconds / 60, r.options.evaluation_set(), out.state.history.back().p1,
-               out.state.history.back().p2, out.state.best_p1, out.state.best_epoch,
-               r.options.best_epoch_selection(), r.options.checkpoint_dir);
+  if (!quiet) print_outcome(r.options, out, sets);
 }
+
 
 }  // namespace
 
@@ -240,6 +312,18 @@ void register_train(CLI::App& app) {
   cmd->add_option("--threads", o.threads, "CPU threads (0: every core)")->capture_default_str();
   cmd->add_option("--device", o.device, "cpu, cuda, cuda:N")->capture_default_str();
   cmd->add_option("--time-budget", o.time_budget_minutes, "Stop cleanly (and save) after this many minutes");
+  cmd->add_option("--nproc", f->nproc,
+                  "Train data-parallel as N processes on this machine (each with --threads threads and batch / N "
+                  "poses of every batch); see docs/DISTRIBUTED.md")
+      ->capture_default_str();
+  cmd->add_option("--dist-url", f->dist_url,
+                  "tcp://HOST:PORT of rank 0 in a run over several machines (default: $MASTER_ADDR, $MASTER_PORT)");
+  cmd->add_option("--world-size", f->world_size, "Processes in the run over all machines (default: $WORLD_SIZE, else 1)");
+  cmd->add_option("--rank", f->rank, "This process's rank, 0 .. world size - 1 (default: $RANK, else 0)");
+  cmd->add_option("--dist-timeout", f->dist_timeout,
+                  "Seconds a rank waits for the others before it gives up with an error (a rank that dies is "
+                  "noticed at once)")
+      ->capture_default_str();
   cmd->callback([f] { run(*f); });
 }
 

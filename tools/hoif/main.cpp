@@ -58,6 +58,7 @@ void reject_unknown_options(const CLI::App& app, int argc, char** argv) {
 
 int main(int argc, char** argv) {
   hoif::cli::route_interrupts_to_a_thread();
+  hoif::cli::set_program_arguments(argc, argv);
   // Past a file size limit (ulimit -f) a write fails with EFBIG, reported and cleaned up like a
   // full disk, instead of the signal ending the program with a temporary file left behind.
   std::signal(SIGXFSZ, SIG_IGN);

@@ -22,7 +22,11 @@ namespace hoif::cli {
 namespace {
 std::atomic<bool> g_interrupted{false};
 std::atomic<bool> g_flag_installed{false};
+std::vector<std::string> g_arguments;
 }  // namespace
+
+void set_program_arguments(int argc, char** argv) { g_arguments.assign(argv, argv + argc); }
+const std::vector<std::string>& program_arguments() { return g_arguments; }
 
 int setup_threads(int threads) {
   if (threads < 0) fail("--threads", "must be 0 (every core) or more");

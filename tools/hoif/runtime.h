@@ -1,6 +1,7 @@
 #pragma once
 // Settings every compute command shares: threads, device, Ctrl-C.
 #include <string>
+#include <vector>
 
 #include <torch/types.h>
 
@@ -8,6 +9,9 @@ namespace hoif::cli {
 
 // Sets LibTorch's intra-op threads (0: every core) and returns the count in use.
 int setup_threads(int threads);
+// The command line as main() received it (for a command that starts copies of itself).
+void set_program_arguments(int argc, char** argv);
+const std::vector<std::string>& program_arguments();
 torch::Device parse_device(const std::string& name);
 // Called first in main(): Ctrl-C (SIGINT) goes to a thread of its own that waits for it, never to a
 // signal handler. A handler runs on the stack pointer of whichever thread the signal lands in, and

@@ -23,8 +23,14 @@ std::pair<torch::Tensor, torch::Tensor> folded_batch_norm(const torch::Tensor& b
 // Inverted dropout (zero with probability p, scale the rest by 1 / (1 - p)) drawing its mask from
 // a counter-based hash of one seed taken from LibTorch's generator: the mask costs a few
 // instructions per element instead of a generator call, and backward recomputes it instead of
-// storing it. Identity when not training or p = 0.
-torch::Tensor fast_dropout(const torch::Tensor& x, double p, bool training);
+// storing it. Identity when not training or p = 0. `batch_dim` is x's batch dimension (0 for
+// (B, F) features, 1 for joint-major (J, B, C)): in data-parallel training a rank's mask is its
+// rows of the mask the whole batch would get (models/batch_shard.h).
+torch::Tensor fast_dropout(const torch::Tensor& x, double p, bool training, int64_t batch_dim);
+
+// bn's forward over (rows, C); in data-parallel training (models/batch_shard.h) with the
+// statistics of every rank's rows, as PyTorch's SyncBatchNorm.
+torch::Tensor batch_norm(const torch::Tensor& z, torch::nn::BatchNorm1dImpl& bn);
 
 // y[j, b, :] = sum_n f[j, n, b] g[n, b, :] for f (J, N, B) and g (N, B, C): the non-local
 // block's weighting of the pooled groups, per pose. Differentiable in f and g.

@@ -59,6 +59,7 @@ struct TrainOptions {
   int snapshot = 5;           // keep a checkpoint every N epochs
   uint64_t seed = 0;
   int threads = 0;            // 0: every core
+  int world_size = 1;         // ranks of a data-parallel run (each trains on batch_size / world_size)
   std::string device = "cpu";
   double time_budget_minutes = 0;  // this session stops (resumably) after this many minutes; 0: none
   // > 0: the run trains this many minutes in all (summed over sessions, evaluation excluded) and

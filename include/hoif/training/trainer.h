@@ -11,6 +11,7 @@
 #include <torch/types.h>
 
 #include "hoif/data/dataset.h"
+#include "hoif/distributed/process_group.h"
 #include "hoif/training/checkpoint.h"
 
 namespace hoif {
@@ -23,6 +24,9 @@ struct TrainRun {
   const PoseSet* test = nullptr;
   std::optional<LoadedCheckpoint> resume;  // continue this checkpoint's run
   std::function<bool()> stop_requested;    // polled after every batch (Ctrl-C)
+  // One rank of a data-parallel run (training/data_parallel.h); null: one process. Rank 0 alone
+  // writes files; give the others a silent `log` and no progress bar.
+  ProcessGroup* ranks = nullptr;
   std::function<void(const std::string&)> log = [](const std::string&) {};
   bool progress_bar = true;
 };
