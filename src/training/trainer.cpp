@@ -2,8 +2,9 @@
 
 #include <chrono>
 #include <cmath>
-#include <limits>
 #include <filesystem>
+#include <limits>
+#include <numeric>
 #include <random>
 
 #include <fmt/format.h>
@@ -97,18 +98,16 @@ std::pair<double, double> pooled_test_error(PoseLifter& model, const PoseSet& te
                                             const torch::Device& device, ProcessGroup* ranks) {
   const int64_t evaluated = (test.size() + o.eval_stride - 1) / o.eval_stride;
   const auto [first, count] = ranks ? rank_share(evaluated, ranks->rank(), ranks->size()) : std::pair{int64_t{0}, evaluated};
-  double sums[3] = {0, 0, static_cast<double>(count)};  // of P1, of P2 (m), poses
+  double sums[3] = {0, 0, static_cast<double>(count)};  // P1 and P2 summed over the poses (m), poses
   if (count > 0) {
     const ArrayF targets = every_nth(test.targets, o.eval_stride, first, count);
     const ArrayF predicted = predict_poses(model, every_nth(test.inputs, o.eval_stride, first, count), device, o.flip_test);
-    sums[0] = mean(mpjpe_per_frame(root_relative(predicted), targets));
-    sums[1] = mean(p_mpjpe_per_frame(predicted, targets));
+    const auto p1 = mpjpe_per_frame(root_relative(predicted), targets), p2 = p_mpjpe_per_frame(predicted, targets);
+    sums[0] = std::accumulate(p1.begin(), p1.end(), 0.0);
+    sums[1] = std::accumulate(p2.begin(), p2.end(), 0.0);
   }
-  if (!ranks) return {1000.0 * sums[0], 1000.0 * sums[1]};
-  sums[0] *= sums[2];
-  sums[1] *= sums[2];
-  ranks->sum(sums, 3);
-  return {1000.0 * sums[0] / sums[2], 1000.0 * sums[1] / sums[2]};
+  if (ranks) ranks->sum(sums, 3);
+  return {1000.0 * (sums[0] / sums[2]), 1000.0 * (sums[1] / sums[2])};
 }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
@@ -180,9 +179,9 @@ TrainOutcome train_model(TrainRun& run) {
   };
   if (writes) write_file_atomically(dir / "config.json", o.to_json() + "\n");
   const std::string evaluated_on = o.evaluation_set();
-  run.log(fmt::format("{}: {} parameters; {} training poses, {} {} poses; {} epochs of batch {}", o.model.name,
-                      model->parameter_count(), train.size(), monitored ? monitored->size() : 0, evaluated_on, o.epochs,
-                      o.batch_size));
+  const std::string monitored_poses = monitored ? fmt::format(", {} {} poses", monitored->size(), evaluated_on) : "";
+  run.log(fmt::format("{}: {} parameters; {} training poses{}; {} epochs of batch {}", o.model.name,
+                      model->parameter_count(), train.size(), monitored_poses, o.epochs, o.batch_size));
   if (monitored)
     run.log(fmt::format("trivial baseline (mean training pose): {} P1 {:.2f} mm", evaluated_on, state.baseline_p1));
 

@@ -27,15 +27,7 @@ void expect_one_line_error(const CliRun& r, const std::string& fragment) {
   EXPECT_NE(r.err.find(fragment), std::string::npos) << r.err;
 }
 
-struct Mini {
-  fs::path dir, data;
-  Mini() : dir(hoif::test::temp_dir("cli_train")), data(dir / "h36m") { hoif::test::make_mini_archive(data, false); }
-};
-
-const Mini& mini() {
-  static const Mini m;
-  return m;
-}
+const hoif::test::MiniWorkspace& mini() { return hoif::test::mini_workspace("cli_train"); }
 
 }  // namespace
 
@@ -253,6 +245,7 @@ TEST(CliTrain, ByDefaultTheTestSubjectsAreNotLookedAtDuringTraining) {
                        " --threads 1 --checkpoint " + ck.string());
   ASSERT_EQ(t.exit_code, 0) << t.out << t.err;
   EXPECT_NE(t.out.find("per-epoch evaluation: none"), std::string::npos) << t.out;
+  EXPECT_NE(t.out.find("32 training poses; 2 epochs of batch 8"), std::string::npos) << t.out;
   EXPECT_NE(t.out.find("not evaluated"), std::string::npos) << t.out;
   EXPECT_EQ(t.out.find("test P1"), std::string::npos) << t.out;
   EXPECT_FALSE(fs::exists(ck / "best.ckpt"));
@@ -366,4 +359,33 @@ TEST(CliTrain, CtrlCSavesAndResumes) {
   ASSERT_TRUE(fs::exists(ck / "last.ckpt"));
   const CliRun i = run("info " + (ck / "last.ckpt").string());
   EXPECT_EQ(i.exit_code, 0) << i.err;
+}
+
+// One process trains as the program did before data-parallel training existed: the fixture holds
+// the S9 predictions (weight average and last weights) of tiny runs with every random part
+// (dropout, flip and rotation augmentation), made by the build of commit 1051031 with the command
+// below and `hoif evaluate CKPT --threads 1 [--training-weights] --export`; they were bit-identical
+// to this build's on the machine that made them. The bound leaves room for another CPU's rounding;
+// another seed moves the predictions by about 0.5 m.
+TEST(CliTrain, OneProcessTrainsAsBeforeDataParallelTraining) {
+  const hoif::NpzReader recorded(hoif::test::fixture_path("single_process_predictions.npz").string());
+  for (const std::string model : {"martinez", "semgcn", "semgcn-nonlocal", "hgcn", "hoif"}) {
+    const fs::path ck = mini().dir / ("as_before_" + model);
+    const CliRun t = run("train --model " + model + " --data " + mini().data.string() +
+                         " --hid-dim 16 --num-layers 2 --dropout 0.2 --batch-size 8 --epochs 3 --flip-augment --rotate-augment 30"
+                         " --weight-average 0.9 --lr 1e-3 --seed 7 --threads 1 --snapshot 0 --checkpoint " + ck.string());
+    ASSERT_EQ(t.exit_code, 0) << t.err;
+    for (const std::string weights : {"", "_training_weights"}) {
+      const fs::path preds = ck / ("preds" + weights + ".npz");
+      const CliRun e = run("evaluate " + (ck / "last.ckpt").string() + " --threads 1 --export " + preds.string() +
+                           (weights.empty() ? "" : " --training-weights"));
+      ASSERT_EQ(e.exit_code, 0) << e.err;
+      const hoif::ArrayF now = hoif::NpzReader(preds.string()).array("poses_3d").to_float("poses");
+      const hoif::ArrayF before = recorded.array(model + weights).to_float("recorded");
+      ASSERT_EQ(now.shape, before.shape) << model;
+      float largest = 0;
+      for (int64_t i = 0; i < now.size(); ++i) largest = std::max(largest, std::abs(now.data()[i] - before.data()[i]));
+      EXPECT_LT(largest, 1e-5f) << model << weights << " (metres)";
+    }
+  }
 }

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <stdexcept>
 
 #include "hoif/core/error.h"
@@ -143,6 +144,14 @@ MiniArchive make_mini_archive(const fs::path& root, bool float64) {
              "poses", {MiniArchive::s1_walking_frames + 1, 16, 2}, v, true);
   }
   return {root};
+}
+
+const MiniWorkspace& mini_workspace(const std::string& name) {
+  static std::map<std::string, MiniWorkspace> made;
+  if (const auto it = made.find(name); it != made.end()) return it->second;
+  const fs::path dir = temp_dir(name);
+  make_mini_archive(dir / "h36m", false);
+  return made[name] = MiniWorkspace{dir, dir / "h36m"};
 }
 
 std::string error_of(const std::function<void()>& f) {

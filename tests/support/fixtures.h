@@ -28,6 +28,13 @@ struct MiniArchive {
 };
 MiniArchive make_mini_archive(const std::filesystem::path& root, bool float64);
 
+// A scratch folder `dir` (temp_dir(name)) with a float32 mini archive in dir/h36m, made on the
+// first call with this name in a test program: the runs of one test file share it.
+struct MiniWorkspace {
+  std::filesystem::path dir, data;
+};
+const MiniWorkspace& mini_workspace(const std::string& name);
+
 // World position (metres) of mocap joint j (0..31) at frame f of the mini archive.
 Eigen::Vector3d mini_joint(int subject, int take, int frame, int joint);
 // Camera c of the mini archive (camera 0: R = I, T = (0, 0, -5) m, no distortion).

@@ -39,7 +39,6 @@ class ProcessGroup {
 
   int rank() const { return options_.rank; }
   int size() const { return options_.world_size; }
-  const DistributedOptions& options() const { return options_; }
 
   // Every rank's `values` replaced by their element-wise sum over the ranks (allreduce).
   virtual void sum(torch::Tensor& values) = 0;
