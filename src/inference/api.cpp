@@ -6,8 +6,8 @@
 #include "hoif/data/layouts.h"
 #include "hoif/detection/pose_tracker.h"
 #include "hoif/geometry/skeleton.h"
+#include "hoif/inference/checkpoint_file.h"
 #include "hoif/inference/lift.h"
-#include "hoif/training/checkpoint.h"
 
 namespace hoif {
 
@@ -24,7 +24,7 @@ std::vector<Point3> to_points(const ArrayF& poses) {
 
 struct Lifter::Impl {
   torch::Device device{torch::kCPU};
-  LoadedCheckpoint checkpoint;
+  CheckpointFile checkpoint;
   std::vector<std::string> names;
 };
 
@@ -34,7 +34,7 @@ Lifter::Lifter(const std::string& checkpoint, const std::string& device) : impl_
   } catch (const c10::Error&) {
     fail("device", "unknown device '" + device + "'");
   }
-  impl_->checkpoint = load_checkpoint(checkpoint, impl_->device);
+  impl_->checkpoint = read_checkpoint_file(checkpoint, impl_->device);
   impl_->checkpoint.model->eval();
   impl_->names = h36m_skeleton_for(num_joints(), checkpoint).names;
 }
@@ -43,8 +43,8 @@ Lifter::~Lifter() = default;
 Lifter::Lifter(Lifter&&) noexcept = default;
 Lifter& Lifter::operator=(Lifter&&) noexcept = default;
 
-const std::string& Lifter::model_name() const { return impl_->checkpoint.options.model.name; }
-int Lifter::num_joints() const { return impl_->checkpoint.options.model.joints; }
+const std::string& Lifter::model_name() const { return impl_->checkpoint.model->config().name; }
+int Lifter::num_joints() const { return impl_->checkpoint.model->config().joints; }
 const std::vector<std::string>& Lifter::joint_names() const { return impl_->names; }
 
 std::vector<Point3> Lifter::lift(const std::vector<Point2>& keypoints, int width, int height, bool flip) const {

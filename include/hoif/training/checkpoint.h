@@ -1,15 +1,14 @@
 #pragma once
-// Checkpoints: model, optimizer, step, epoch, learning rate, RNG state and the whole training
-// configuration (model, sizes, joints, keypoint source), written atomically. Everything needed
-// to evaluate, resume or export comes from the file.
+// Checkpoints as training sees them: the file (inference/checkpoint_file.h) with the whole
+// training configuration (model, sizes, joints, keypoint source, recipe) and state (step, epoch,
+// learning rate, history). Everything needed to evaluate, resume or export comes from the file.
 #include <limits>
-#include <memory>
 #include <string>
 #include <vector>
 
-#include <torch/optim/adam.h>
-#include <torch/serialize/input-archive.h>
+#include <torch/optim/optimizer.h>
 
+#include "hoif/inference/checkpoint_file.h"
 #include "hoif/models/lifter.h"
 #include "hoif/training/recipe.h"
 
@@ -17,7 +16,7 @@ namespace hoif {
 
 struct EpochRecord {
   int epoch = 0;
-  double lr = 0, loss = 0;       // loss: the mean training loss over the epoch (MSE in m^2, or MPJPE in m)
+  double lr = 0, loss = 0;       // loss: the mean training loss over the epoch (training/loss.h)
   double p1 = 0, p2 = 0;         // per-epoch error (mm) of the evaluated poses pooled, as the originals log; NaN: none
   int64_t poses_seen = 0;        // training poses processed so far
   double seconds = 0;            // wall-clock training time so far (evaluation excluded)
@@ -46,13 +45,10 @@ struct TrainState {
 void save_checkpoint(const std::string& path, const TrainOptions& options, const TrainState& state,
                      PoseLifter& model, torch::optim::Optimizer* optimizer, PoseLifter* average = nullptr);
 
-struct LoadedCheckpoint {
-  std::string path;
+// A checkpoint file (inference/checkpoint_file.h) with its options and training state read.
+struct LoadedCheckpoint : CheckpointFile {
   TrainOptions options;
   TrainState state;
-  std::shared_ptr<PoseLifter> model;           // the weights to use (the average, if one was kept)
-  std::shared_ptr<PoseLifter> training_model;  // the optimizer's weights when they differ; else null
-  std::shared_ptr<torch::serialize::InputArchive> archive;  // for the optimizer and RNG state
 };
 
 // A clear error naming the file for anything that is not a readable hoif checkpoint.
