@@ -5,7 +5,7 @@
 #include <torch/torch.h>
 
 #include "hoif/core/error.h"
-#include "hoif/data/mirror.h"
+#include "hoif/inference/mirror.h"
 #include "hoif/geometry/skeleton.h"
 
 namespace hoif {

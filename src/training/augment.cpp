@@ -5,8 +5,8 @@
 
 #include <torch/torch.h>
 
-#include "hoif/data/pose_augment.h"
-#include "hoif/data/mirror.h"
+#include "hoif/training/pose_augment.h"
+#include "hoif/inference/mirror.h"
 
 namespace hoif {
 

@@ -6,7 +6,7 @@
 #include <torch/torch.h>
 
 #include "fixtures.h"
-#include "hoif/data/pose_augment.h"
+#include "hoif/training/pose_augment.h"
 #include "hoif/data/h36m.h"
 #include "hoif/training/augment.h"
 

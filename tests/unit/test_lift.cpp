@@ -9,7 +9,7 @@
 #include "fixtures.h"
 #include "hoif/core/error.h"
 #include "hoif/data/layouts.h"
-#include "hoif/data/mirror.h"
+#include "hoif/inference/mirror.h"
 #include "hoif/geometry/skeleton.h"
 #include "hoif/hoif.h"
 #include "hoif/inference/lift.h"

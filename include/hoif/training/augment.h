@@ -1,7 +1,7 @@
 #pragma once
 // Training-time augmentation of a batch: bone-length scaling, then rotation about the vertical
-// (data/pose_augment.h), with one re-projection of the 2D keypoints for both, then flip
-// (data/mirror.h). Every random draw is a hash of (seed, epoch, position in the epoch), so a
+// (training/pose_augment.h), with one re-projection of the 2D keypoints for both, then flip
+// (inference/mirror.h). Every random draw is a hash of (seed, epoch, position in the epoch), so a
 // resumed run augments exactly the poses it would have, in the same way.
 #include <cstdint>
 

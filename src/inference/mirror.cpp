@@ -1,4 +1,4 @@
-#include "hoif/data/mirror.h"
+#include "hoif/inference/mirror.h"
 
 #include <numeric>
 

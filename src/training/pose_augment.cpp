@@ -1,4 +1,4 @@
-#include "hoif/data/pose_augment.h"
+#include "hoif/training/pose_augment.h"
 
 #include <Eigen/Geometry>
 #include <torch/torch.h>
