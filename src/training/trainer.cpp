@@ -4,7 +4,9 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
+#include <memory>
 #include <numeric>
+#include <optional>
 #include <random>
 
 #include <fmt/format.h>
@@ -123,222 +125,288 @@ void check_finite(double loss, int64_t step, const fs::path& dir) {
 
 }  // namespace
 
-TrainOutcome train_model(TrainRun& run) {
-  TrainOptions& o = run.options;
-  const PoseSet& train = *run.train;
-  // The per-epoch evaluation's poses: the held-out or (test-monitored) the test subjects, or none.
-  const PoseSet* monitored = o.evaluates_each_epoch() ? run.test : nullptr;
-  if (o.evaluates_each_epoch() && !run.test) fail("training", "no poses given for the per-epoch evaluation");
-  if (train.size() == 0) fail("training set", "is empty (check --actions, --validation-subjects and the data)");
-  if (train.num_joints != o.model.joints)
-    fail("--keypoints", fmt::format("give {} joints but the model was built for {}", train.num_joints, o.model.joints));
-  const torch::Device device(o.device);
-  const fs::path dir(o.checkpoint_dir);
-  // Data-parallel: rank 0 alone writes checkpoints, logs and plots; decisions to stop are agreed.
-  const std::unique_ptr<DataParallel> parallel =
-      run.ranks && run.ranks->size() > 1 ? std::make_unique<DataParallel>(*run.ranks) : nullptr;
-  ProcessGroup* ranks = parallel ? &parallel->group() : nullptr;
-  const bool writes = !ranks || ranks->rank() == 0;
-  if (ranks && o.batch_size % ranks->size() != 0)
-    fail("--batch-size", fmt::format("{} does not split evenly over {} ranks; use a multiple of {}", o.batch_size,
-                                     ranks->size(), ranks->size()));
-  auto any_rank = [&](bool flag) { return ranks ? ranks->any(flag) : flag; };
-  auto rank0_says = [&](bool flag) { return ranks ? ranks->any(writes && flag) : flag; };
-  if (writes) fs::create_directories(dir);
+namespace {
 
-  std::shared_ptr<PoseLifter> model, average;  // average: of the weights, evaluated and saved as the model
-  TrainState state;
-  if (run.resume) {
-    model = run.resume->training_model ? run.resume->training_model : run.resume->model;
-    if (o.weight_average > 0) {
-      if (!run.resume->training_model) fail(run.resume->path, "keeps no weight average to resume");
-      average = run.resume->model;
+// What a step leaves for the loop: its loss and the requests to stop (in a data-parallel run,
+// agreed by the ranks).
+struct StepResult {
+  double loss = 0;
+  bool interrupt = false, out_of_time = false;
+};
+
+// One run's moving parts: the model and its weight average, the optimizer, the state, the ranks
+// of a data-parallel run. train() walks the epochs; each part of an epoch has its own method.
+class Trainer {
+ public:
+  explicit Trainer(TrainRun& run);
+  TrainOutcome train();
+
+ private:
+  void start_or_resume();
+  void log_start() const;
+  // Trains the epoch's remaining batches; a stop before its end is returned.
+  std::optional<TrainOutcome> train_epoch();
+  StepResult step(const torch::Tensor& idx, int64_t first, int64_t count, int64_t batch_rows);
+  void finish_epoch();
+  void save(const std::string& name);
+  TrainOutcome stop(const std::string& reason);
+  bool out_of_session_time() const {  // this session's --time-budget is used up
+    return o_.time_budget_minutes > 0 && seconds_since(wall_start_) >= 60.0 * o_.time_budget_minutes;
+  }
+  bool any_rank(bool flag) const { return ranks_ ? ranks_->any(flag) : flag; }
+  bool rank0_says(bool flag) const { return ranks_ ? ranks_->any(writes_ && flag) : flag; }
+  bool stop_requested() const { return run_.stop_requested && run_.stop_requested(); }
+  double training_seconds_now() const { return seconds_before_epoch_ + seconds_since(epoch_start_); }
+  void log_data_parallel_summary() const;
+
+  TrainRun& run_;
+  TrainOptions& o_;
+  const PoseSet& train_;
+  const PoseSet* monitored_;  // the per-epoch evaluation's poses: held-out or (test-monitored) test subjects
+  const torch::Device device_;
+  const fs::path dir_;
+  std::unique_ptr<DataParallel> parallel_;
+  ProcessGroup* ranks_ = nullptr;
+  bool writes_ = true;  // rank 0 alone writes checkpoints, logs and plots
+  std::shared_ptr<PoseLifter> model_, average_;  // average: of the weights, evaluated and saved as the model
+  TrainState state_;
+  std::unique_ptr<FusedAdam> optimizer_;
+  torch::Tensor inputs_, targets_;
+  int64_t batches_ = 0, total_steps_ = 0;
+  std::chrono::steady_clock::time_point wall_start_, last_save_, epoch_start_;
+  double seconds_before_epoch_ = 0;  // training time before this session's part of the epoch
+  int64_t session_first_step_ = 0, session_first_collectives_ = 0;
+  double session_first_seconds_ = 0;
+};
+
+Trainer::Trainer(TrainRun& run)
+    : run_(run), o_(run.options), train_(*run.train), monitored_(o_.evaluates_each_epoch() ? run.test : nullptr),
+      device_(o_.device), dir_(o_.checkpoint_dir) {
+  if (o_.evaluates_each_epoch() && !run.test) fail("training", "no poses given for the per-epoch evaluation");
+  if (train_.size() == 0) fail("training set", "is empty (check --actions, --validation-subjects and the data)");
+  if (train_.num_joints != o_.model.joints)
+    fail("--keypoints", fmt::format("give {} joints but the model was built for {}", train_.num_joints, o_.model.joints));
+  if (run.ranks && run.ranks->size() > 1) {
+    parallel_ = std::make_unique<DataParallel>(*run.ranks);
+    ranks_ = &parallel_->group();
+    writes_ = ranks_->rank() == 0;
+    if (o_.batch_size % ranks_->size() != 0)
+      fail("--batch-size", fmt::format("{} does not split evenly over {} ranks; use a multiple of {}", o_.batch_size,
+                                       ranks_->size(), ranks_->size()));
+  }
+  if (writes_) fs::create_directories(dir_);
+  start_or_resume();
+  if (writes_) write_file_atomically(dir_ / "config.json", o_.to_json() + "\n");
+  log_start();
+  const int64_t n = train_.size(), J = train_.num_joints;
+  inputs_ = torch::from_blob(const_cast<float*>(train_.inputs.data()), {n, J, 2}, torch::kFloat);
+  targets_ = torch::from_blob(const_cast<float*>(train_.targets.data()), {n, J, 3}, torch::kFloat);
+  batches_ = (n + o_.batch_size - 1) / o_.batch_size;
+  total_steps_ = batches_ * o_.epochs;
+  wall_start_ = last_save_ = std::chrono::steady_clock::now();
+  session_first_step_ = state_.step;
+  session_first_collectives_ = ranks_ ? ranks_->collectives() : 0;
+  session_first_seconds_ = state_.train_seconds;
+}
+
+void Trainer::start_or_resume() {
+  if (run_.resume) {
+    model_ = run_.resume->training_model ? run_.resume->training_model : run_.resume->model;
+    if (o_.weight_average > 0) {
+      if (!run_.resume->training_model) fail(run_.resume->path, "keeps no weight average to resume");
+      average_ = run_.resume->model;
     }
-    state = run.resume->state;
+    state_ = run_.resume->state;
   } else {
-    torch::manual_seed(o.seed);
-    model = make_lifter(o.model);
-    model->to(device);
-    if (o.weight_average > 0) {
-      average = make_lifter(o.model);
-      average->to(device);
-      copy_weights(*average, *model);
+    torch::manual_seed(o_.seed);
+    model_ = make_lifter(o_.model);
+    model_->to(device_);
+    if (o_.weight_average > 0) {
+      average_ = make_lifter(o_.model);
+      average_->to(device_);
+      copy_weights(*average_, *model_);
     }
-    state.lr = o.lr;
-    state.baseline_p1 = monitored && monitored->size() ? mean_pose_baseline_p1(train, *monitored) : 0.0;
+    state_.lr = o_.lr;
+    state_.baseline_p1 = monitored_ && monitored_->size() ? mean_pose_baseline_p1(train_, *monitored_) : 0.0;
   }
-  FusedAdam optimizer(parameter_groups(*model, o), torch::optim::AdamOptions(o.lr));
-  if (o.weight_decay > 0) optimizer.set_decoupled_weight_decay(o.weight_decay, decayed_parameters(*model));
-  if (run.resume) {
-    restore_optimizer(*run.resume, optimizer);
-    restore_rng(*run.resume);
+  optimizer_ = std::make_unique<FusedAdam>(parameter_groups(*model_, o_), torch::optim::AdamOptions(o_.lr));
+  if (o_.weight_decay > 0) optimizer_->set_decoupled_weight_decay(o_.weight_decay, decayed_parameters(*model_));
+  if (run_.resume) {
+    restore_optimizer(*run_.resume, *optimizer_);
+    restore_rng(*run_.resume);
   }
-  PoseLifter& evaluated = average ? *average : *model;
-  auto save = [&](const std::string& name) {
-    if (writes) save_checkpoint((dir / name).string(), o, state, *model, &optimizer, average.get());
-  };
-  if (writes) write_file_atomically(dir / "config.json", o.to_json() + "\n");
-  const std::string evaluated_on = o.evaluation_set();
-  const std::string monitored_poses = monitored ? fmt::format(", {} {} poses", monitored->size(), evaluated_on) : "";
-  run.log(fmt::format("{}: {} parameters; {} training poses{}; {} epochs of batch {}", o.model.name,
-                      model->parameter_count(), train.size(), monitored_poses, o.epochs, o.batch_size));
-  if (monitored)
-    run.log(fmt::format("trivial baseline (mean training pose): {} P1 {:.2f} mm", evaluated_on, state.baseline_p1));
+}
 
-  const int64_t n = train.size(), J = train.num_joints;
-  const torch::Tensor inputs = torch::from_blob(const_cast<float*>(train.inputs.data()), {n, J, 2}, torch::kFloat);
-  const torch::Tensor targets = torch::from_blob(const_cast<float*>(train.targets.data()), {n, J, 3}, torch::kFloat);
-  const int64_t batches = (n + o.batch_size - 1) / o.batch_size;
-  const int64_t total_steps = batches * o.epochs;
-  const auto wall_start = std::chrono::steady_clock::now();
-  // This session's --time-budget is used up.
-  auto out_of_session_time = [&] { return o.time_budget_minutes > 0 && seconds_since(wall_start) >= 60.0 * o.time_budget_minutes; };
+void Trainer::log_start() const {
+  const std::string evaluated_on = o_.evaluation_set();
+  const std::string monitored_poses = monitored_ ? fmt::format(", {} {} poses", monitored_->size(), evaluated_on) : "";
+  run_.log(fmt::format("{}: {} parameters; {} training poses{}; {} epochs of batch {}", o_.model.name,
+                       model_->parameter_count(), train_.size(), monitored_poses, o_.epochs, o_.batch_size));
+  if (monitored_)
+    run_.log(fmt::format("trivial baseline (mean training pose): {} P1 {:.2f} mm", evaluated_on, state_.baseline_p1));
+}
 
-  const int64_t session_first_step = state.step, session_first_collectives = ranks ? ranks->collectives() : 0;
-  const double session_first_seconds = state.train_seconds;
-  TrainOutcome outcome;
-  auto last_save = std::chrono::steady_clock::now();
-  auto stop = [&](const std::string& reason) {
-    save("last.ckpt");
-    outcome.state = state;
-    outcome.stop_reason = reason;
-    run.log(fmt::format("stopped ({}) in epoch {} after batch {} of {}; saved {}; continue with --resume", reason,
-                        state.epoch + 1, state.batch_in_epoch, batches, (dir / "last.ckpt").string()));
-    return outcome;
-  };
+void Trainer::save(const std::string& name) {
+  if (writes_) save_checkpoint((dir_ / name).string(), o_, state_, *model_, optimizer_.get(), average_.get());
+}
 
-  while (state.epoch < o.epochs && !o.training_time_used(state.train_seconds)) {
-    model->train();
-    const std::vector<int64_t> order = epoch_permutation(o.seed, state.epoch, n);
-    const torch::Tensor perm = torch::from_blob(const_cast<int64_t*>(order.data()), {n}, torch::kLong);
-    ProgressBar bar(fmt::format("epoch {}/{}", state.epoch + 1, o.epochs), batches, "batch", run.progress_bar);
-    bar.skip(state.batch_in_epoch);
-    auto epoch_start = std::chrono::steady_clock::now();
-    const double seconds_before = state.train_seconds;
-    const int64_t poses_before = state.epoch_poses;
-    for (int64_t b = state.batch_in_epoch; b < batches; ++b) {
-      int64_t batch_rows = std::min<int64_t>(o.batch_size, n - b * o.batch_size);
-      if (parallel && (batch_rows = parallel->usable_rows(batch_rows)) == 0) {  // a last batch smaller than the ranks
-        state.batch_in_epoch = b + 1;
-        bar.advance();
-        continue;
-      }
-      const auto [first, count] = parallel ? parallel->take_rows(b * o.batch_size, batch_rows)
-                                           : std::pair{b * o.batch_size, batch_rows};
-      const torch::Tensor idx = perm.narrow(0, first, count);
-      torch::Tensor x = inputs.index_select(0, idx), y = targets.index_select(0, idx);
-      augment_batch(o, train, state.epoch, first, idx, x, y);
-      x = x.to(device);
-      y = y.to(device);
-      ++state.step;
-      if (const double lr = o.learning_rate(state.step, total_steps, state.train_seconds); lr != state.lr || state.step == 1) {
-        state.lr = lr;
-        set_learning_rate(optimizer, o, state.lr);
-      }
-      torch::Tensor out = model->forward(x);
-      if (!model->predicts_root()) {
-        out = out.slice(1, 1);
-        y = y.slice(1, 1);
-      }
-      torch::Tensor loss = pose_loss(out, y, o.loss);
-      double loss_value = 0;
-      bool interrupt = false, out_of_time = false;
-      optimizer.drop_gradients();
-      if (!parallel) {
-        loss_value = loss.item<double>();
-        check_finite(loss_value, state.step, dir);
-        loss.backward();
-      } else {
-        // This rank's part of the global batch's mean loss.
-        loss = loss * (static_cast<double>(count) / static_cast<double>(batch_rows));
-        loss.backward();
-        const double seconds = seconds_before + seconds_since(epoch_start);
-        // The loss, any rank's Ctrl-C, and rank 0's clock (for the schedule and the budgets) travel
-        // with the gradients.
-        std::vector<float> extras = {loss.item<float>(), run.stop_requested && run.stop_requested() ? 1.0f : 0.0f,
-                                     writes && out_of_session_time() ? 1.0f : 0.0f,
-                                     writes ? static_cast<float>(seconds) : 0.0f};
-        parallel->sum_gradients(model->parameters(), extras);
-        loss_value = extras[0];
-        check_finite(loss_value, state.step, dir);
-        interrupt = extras[1] > 0;
-        out_of_time = extras[2] > 0;
-        state.train_seconds = extras[3];
-      }
-      if (o.max_norm)
-        optimizer.clip_and_step(1.0);
-      else
-        optimizer.step();
-      if (average) update_weight_average(*average, *model, o.weight_average, state.step);
+TrainOutcome Trainer::stop(const std::string& reason) {
+  save("last.ckpt");
+  run_.log(fmt::format("stopped ({}) in epoch {} after batch {} of {}; saved {}; continue with --resume", reason,
+                       state_.epoch + 1, state_.batch_in_epoch, batches_, (dir_ / "last.ckpt").string()));
+  return TrainOutcome{state_, false, reason};
+}
 
-      state.epoch_loss_sum += loss_value * static_cast<double>(batch_rows);
-      state.epoch_poses += batch_rows;
-      state.poses_seen += batch_rows;
-      state.batch_in_epoch = b + 1;
-      if (!parallel) {
-        state.train_seconds = seconds_before + seconds_since(epoch_start);
-        interrupt = run.stop_requested && run.stop_requested();
-        out_of_time = out_of_session_time();
-      }
-      bar.set_suffix(fmt::format("loss {:.5f} {:.0f} poses/s", state.epoch_loss_sum / state.epoch_poses,
-                                 (state.epoch_poses - poses_before) / std::max(1e-9, state.train_seconds - seconds_before)));
+StepResult Trainer::step(const torch::Tensor& idx, int64_t first, int64_t count, int64_t batch_rows) {
+  torch::Tensor x = inputs_.index_select(0, idx), y = targets_.index_select(0, idx);
+  augment_batch(o_, train_, state_.epoch, first, idx, x, y);
+  x = x.to(device_);
+  y = y.to(device_);
+  ++state_.step;
+  if (const double lr = o_.learning_rate(state_.step, total_steps_, state_.train_seconds); lr != state_.lr || state_.step == 1) {
+    state_.lr = lr;
+    set_learning_rate(*optimizer_, o_, state_.lr);
+  }
+  torch::Tensor out = model_->forward(x);
+  if (!model_->predicts_root()) {
+    out = out.slice(1, 1);
+    y = y.slice(1, 1);
+  }
+  torch::Tensor loss = pose_loss(out, y, o_.loss);
+  StepResult r;
+  optimizer_->drop_gradients();
+  if (!parallel_) {
+    r.loss = loss.item<double>();
+    check_finite(r.loss, state_.step, dir_);
+    loss.backward();
+  } else {
+    // This rank's part of the global batch's mean loss.
+    loss = loss * (static_cast<double>(count) / static_cast<double>(batch_rows));
+    loss.backward();
+    // The loss, any rank's Ctrl-C, and rank 0's clock (for the schedule and the budgets) travel
+    // with the gradients.
+    std::vector<float> extras = {loss.item<float>(), stop_requested() ? 1.0f : 0.0f,
+                                 writes_ && out_of_session_time() ? 1.0f : 0.0f,
+                                 writes_ ? static_cast<float>(training_seconds_now()) : 0.0f};
+    parallel_->sum_gradients(model_->parameters(), extras);
+    r.loss = extras[0];
+    check_finite(r.loss, state_.step, dir_);
+    r.interrupt = extras[1] > 0;
+    r.out_of_time = extras[2] > 0;
+    state_.train_seconds = extras[3];
+  }
+  if (o_.max_norm)
+    optimizer_->clip_and_step(1.0);
+  else
+    optimizer_->step();
+  if (average_) update_weight_average(*average_, *model_, o_.weight_average, state_.step);
+  return r;
+}
+
+std::optional<TrainOutcome> Trainer::train_epoch() {
+  model_->train();
+  const int64_t n = train_.size();
+  const std::vector<int64_t> order = epoch_permutation(o_.seed, state_.epoch, n);
+  const torch::Tensor perm = torch::from_blob(const_cast<int64_t*>(order.data()), {n}, torch::kLong);
+  ProgressBar bar(fmt::format("epoch {}/{}", state_.epoch + 1, o_.epochs), batches_, "batch", run_.progress_bar);
+  bar.skip(state_.batch_in_epoch);
+  epoch_start_ = std::chrono::steady_clock::now();
+  seconds_before_epoch_ = state_.train_seconds;
+  const int64_t poses_before = state_.epoch_poses;
+  for (int64_t b = state_.batch_in_epoch; b < batches_; ++b) {
+    int64_t batch_rows = std::min<int64_t>(o_.batch_size, n - b * o_.batch_size);
+    if (parallel_ && (batch_rows = parallel_->usable_rows(batch_rows)) == 0) {  // a last batch smaller than the ranks
+      state_.batch_in_epoch = b + 1;
       bar.advance();
-      // The run's training time is used: this part-epoch is its last, evaluated below.
-      if (o.training_time_used(state.train_seconds)) break;
-      if (interrupt) return stop("interrupted");
-      if (out_of_time && b + 1 < batches) return stop("time budget");
-      // A killed session loses at most this much training.
-      if (o.save_every_minutes > 0 && b + 1 < batches &&
-          std::chrono::steady_clock::now() - last_save > std::chrono::duration<double>(60.0 * o.save_every_minutes)) {
-        save("last.ckpt");
-        last_save = std::chrono::steady_clock::now();
-      }
+      continue;
     }
-    bar.finish();
+    const auto [first, count] = parallel_ ? parallel_->take_rows(b * o_.batch_size, batch_rows)
+                                          : std::pair{b * o_.batch_size, batch_rows};
+    StepResult r = step(perm.narrow(0, first, count), first, count, batch_rows);
+    state_.epoch_loss_sum += r.loss * static_cast<double>(batch_rows);
+    state_.epoch_poses += batch_rows;
+    state_.poses_seen += batch_rows;
+    state_.batch_in_epoch = b + 1;
+    if (!parallel_) {
+      state_.train_seconds = training_seconds_now();
+      r.interrupt = stop_requested();
+      r.out_of_time = out_of_session_time();
+    }
+    bar.set_suffix(fmt::format("loss {:.5f} {:.0f} poses/s", state_.epoch_loss_sum / state_.epoch_poses,
+                               (state_.epoch_poses - poses_before) / std::max(1e-9, state_.train_seconds - seconds_before_epoch_)));
+    bar.advance();
+    // The run's training time is used: this part-epoch is its last, evaluated after it.
+    if (o_.training_time_used(state_.train_seconds)) break;
+    if (r.interrupt) return stop("interrupted");
+    if (r.out_of_time && b + 1 < batches_) return stop("time budget");
+    // A killed session loses at most this much training.
+    if (o_.save_every_minutes > 0 && b + 1 < batches_ &&
+        std::chrono::steady_clock::now() - last_save_ > std::chrono::duration<double>(60.0 * o_.save_every_minutes)) {
+      save("last.ckpt");
+      last_save_ = std::chrono::steady_clock::now();
+    }
+  }
+  bar.finish();
+  return std::nullopt;
+}
 
-    EpochRecord r;
-    r.epoch = state.epoch + 1;
-    r.lr = state.lr;
-    r.loss = state.epoch_loss_sum / std::max<int64_t>(1, state.epoch_poses);
-    const double unmeasured = std::numeric_limits<double>::quiet_NaN();
-    std::tie(r.p1, r.p2) = monitored && monitored->size() ? pooled_test_error(evaluated, *monitored, o, device, ranks)
+void Trainer::finish_epoch() {
+  EpochRecord r;
+  r.epoch = state_.epoch + 1;
+  r.lr = state_.lr;
+  r.loss = state_.epoch_loss_sum / std::max<int64_t>(1, state_.epoch_poses);
+  const double unmeasured = std::numeric_limits<double>::quiet_NaN();
+  PoseLifter& evaluated = average_ ? *average_ : *model_;
+  std::tie(r.p1, r.p2) = monitored_ && monitored_->size() ? pooled_test_error(evaluated, *monitored_, o_, device_, ranks_)
                                                           : std::make_pair(unmeasured, unmeasured);
-    r.poses_seen = state.poses_seen;
-    r.seconds = state.train_seconds;
-    state.history.push_back(r);
-    state.epoch += 1;
-    state.batch_in_epoch = 0;
-    state.epoch_loss_sum = 0;
-    state.epoch_poses = 0;
-    const std::string error = monitored ? fmt::format("{} P1 {:.2f} mm  P2 {:.2f} mm", evaluated_on, r.p1, r.p2)
-                                        : std::string("not evaluated");
-    run.log(fmt::format("epoch {:3d}  lr {:.3g}  loss {:.6f}  {}  ({:.0f} s training)", r.epoch, r.lr, r.loss, error,
-                        r.seconds));
-    const bool improved = r.p1 < state.best_p1;  // never without an evaluation (NaN)
-    if (improved) {
-      state.best_p1 = r.p1;
-      state.best_epoch = r.epoch;
-    }
-    save("last.ckpt");
-    last_save = std::chrono::steady_clock::now();
-    if (improved) save("best.ckpt");
-    if (o.snapshot > 0 && r.epoch % o.snapshot == 0) save(fmt::format("epoch_{:04d}.ckpt", r.epoch));
-    if (writes) write_training_log((dir / "log.csv").string(), state.history);
-    if (any_rank(run.stop_requested && run.stop_requested())) return stop("interrupted");
-    if (rank0_says(out_of_session_time()) && state.epoch < o.epochs && !o.training_time_used(state.train_seconds))
+  r.poses_seen = state_.poses_seen;
+  r.seconds = state_.train_seconds;
+  state_.history.push_back(r);
+  state_.epoch += 1;
+  state_.batch_in_epoch = 0;
+  state_.epoch_loss_sum = 0;
+  state_.epoch_poses = 0;
+  const std::string error = monitored_ ? fmt::format("{} P1 {:.2f} mm  P2 {:.2f} mm", o_.evaluation_set(), r.p1, r.p2)
+                                       : std::string("not evaluated");
+  run_.log(fmt::format("epoch {:3d}  lr {:.3g}  loss {:.6f}  {}  ({:.0f} s training)", r.epoch, r.lr, r.loss, error,
+                       r.seconds));
+  const bool improved = r.p1 < state_.best_p1;  // never without an evaluation (NaN)
+  if (improved) {
+    state_.best_p1 = r.p1;
+    state_.best_epoch = r.epoch;
+  }
+  save("last.ckpt");
+  last_save_ = std::chrono::steady_clock::now();
+  if (improved) save("best.ckpt");
+  if (o_.snapshot > 0 && r.epoch % o_.snapshot == 0) save(fmt::format("epoch_{:04d}.ckpt", r.epoch));
+  if (writes_) write_training_log((dir_ / "log.csv").string(), state_.history);
+}
+
+void Trainer::log_data_parallel_summary() const {
+  if (!parallel_ || state_.step == session_first_step_) return;
+  run_.log(fmt::format("data-parallel: {} ranks, {} bytes of gradients summed per step, {:.2f} s of {:.1f} s of "
+                       "training spent in that allreduce; {:.1f} collectives per step (BatchNorm's included)",
+                       ranks_->size(), parallel_->gradient_bytes(), parallel_->allreduce_seconds(),
+                       state_.train_seconds - session_first_seconds_,
+                       static_cast<double>(ranks_->collectives() - session_first_collectives_) /
+                           static_cast<double>(state_.step - session_first_step_)));
+}
+
+TrainOutcome Trainer::train() {
+  while (state_.epoch < o_.epochs && !o_.training_time_used(state_.train_seconds)) {
+    if (auto stopped = train_epoch()) return *stopped;
+    finish_epoch();
+    if (any_rank(stop_requested())) return stop("interrupted");
+    if (rank0_says(out_of_session_time()) && state_.epoch < o_.epochs && !o_.training_time_used(state_.train_seconds))
       return stop("time budget");
   }
-  if (writes) write_plots(dir, o, state);
-  if (parallel && state.step > session_first_step)
-    run.log(fmt::format("data-parallel: {} ranks, {} bytes of gradients summed per step, {:.2f} s of {:.1f} s of "
-                        "training spent in that allreduce; {:.1f} collectives per step (BatchNorm's included)",
-                        ranks->size(), parallel->gradient_bytes(), parallel->allreduce_seconds(),
-                        state.train_seconds - session_first_seconds,
-                        static_cast<double>(ranks->collectives() - session_first_collectives) /
-                            static_cast<double>(state.step - session_first_step)));
-  outcome.state = state;
-  outcome.finished = true;
-  return outcome;
+  if (writes_) write_plots(dir_, o_, state_);
+  log_data_parallel_summary();
+  return TrainOutcome{state_, true, ""};
 }
+
+}  // namespace
+
+TrainOutcome train_model(TrainRun& run) { return Trainer(run).train(); }
 
 }  // namespace hoif
