@@ -101,6 +101,118 @@ Eigen::Vector2d FigureRenderer::image_to_panel(const Eigen::Vector2d& pixel, int
   return {ox + scale * pixel.x(), oy + scale * pixel.y()};
 }
 
+namespace {
+
+// The limbs between `points` (panel pixels), then the joints, coloured by side.
+void draw_skeleton(cairo_t* cr, const Skeleton& skeleton, const std::vector<std::pair<int, int>>& edges,
+                   const std::vector<Eigen::Vector2d>& points, bool input, double line, double dot) {
+  cairo_set_line_width(cr, line);
+  for (const auto& [child, parent] : edges) {
+    const auto &a = points[static_cast<size_t>(child)], &b = points[static_cast<size_t>(parent)];
+    set_colour(cr, colour_of(side_of(skeleton, child), input));
+    cairo_move_to(cr, a.x(), a.y());
+    cairo_line_to(cr, b.x(), b.y());
+    cairo_stroke(cr);
+  }
+  for (size_t j = 0; j < points.size(); ++j) {
+    set_colour(cr, colour_of(side_of(skeleton, static_cast<int>(j)), input));
+    cairo_arc(cr, points[j].x(), points[j].y(), dot, 0, 2 * std::numbers::pi);
+    cairo_fill(cr);
+  }
+}
+
+// The surface's pixels as an RgbImage (the inverse of surface_of).
+RgbImage rgb_of(cairo_surface_t* surface) {
+  cairo_surface_flush(surface);
+  RgbImage out;
+  out.width = cairo_image_surface_get_width(surface);
+  out.height = cairo_image_surface_get_height(surface);
+  out.pixels.resize(static_cast<size_t>(out.width) * out.height * 3);
+  const unsigned char* data = cairo_image_surface_get_data(surface);
+  const int stride = cairo_image_surface_get_stride(surface);
+  for (int y = 0; y < out.height; ++y) {
+    const auto* row = reinterpret_cast<const uint32_t*>(data + static_cast<size_t>(y) * stride);
+    uint8_t* dst = &out.pixels[static_cast<size_t>(y) * out.width * 3];
+    for (int x = 0; x < out.width; ++x) {
+      dst[3 * x] = static_cast<uint8_t>(row[x] >> 16);
+      dst[3 * x + 1] = static_cast<uint8_t>(row[x] >> 8);
+      dst[3 * x + 2] = static_cast<uint8_t>(row[x]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+// The input panel: the photo or video frame (if any) on black, the 2D keypoints over it.
+void FigureRenderer::draw_input(cairo_t* cr, const FigureFrame& frame, double line, double dot) const {
+  cairo_save(cr);
+  cairo_translate(cr, 0, kTitleHeight);
+  cairo_rectangle(cr, 0, 0, panel_, panel_);
+  cairo_clip(cr);
+  cairo_set_source_rgb(cr, 0, 0, 0);
+  cairo_paint(cr);
+  if (frame.background) {
+    const Surface bg = surface_of(*frame.background);
+    const double scale = static_cast<double>(panel_) / std::max(frame.image_width, frame.image_height);
+    const Eigen::Vector2d origin = image_to_panel({0, 0}, frame.image_width, frame.image_height);
+    cairo_save(cr);
+    cairo_translate(cr, origin.x(), origin.y());
+    cairo_scale(cr, scale * frame.image_width / frame.background->width, scale * frame.image_height / frame.background->height);
+    cairo_set_source_surface(cr, bg.get(), 0, 0);
+    cairo_paint(cr);
+    cairo_restore(cr);
+  }
+  std::vector<Eigen::Vector2d> points;
+  for (const auto& k : frame.keypoints_2d) points.push_back(image_to_panel(k, frame.image_width, frame.image_height));
+  draw_skeleton(cr, skeleton_, skeleton_.edges(), points, true, line, dot);
+  cairo_restore(cr);
+  centred_text(cr, "Input", panel_ / 2.0, kTitleHeight / 2.0, 15, {0, 0, 0});
+}
+
+// A 3D panel in column `slot`: the floor grid, then the bones far to near.
+void FigureRenderer::draw_pose(cairo_t* cr, const std::string& title, const std::vector<Eigen::Vector3d>& raw_pose,
+                               int slot, double line, double dot) const {
+  const std::vector<Eigen::Vector3d> pose = on_floor(raw_pose);
+  // The cube spans radius around the root in x and y and from the floor up to radius in z.
+  const Eigen::Vector3d centre(pose[0].x(), pose[0].y(), view_.radius / 2);
+  cairo_save(cr);
+  cairo_translate(cr, slot * panel_, kTitleHeight);
+  cairo_rectangle(cr, 0, 0, panel_, panel_);
+  cairo_clip(cr);
+
+  // Floor grid at z = 0.
+  cairo_set_line_width(cr, 1.0);
+  cairo_set_source_rgb(cr, 0.80, 0.80, 0.80);
+  const double h = view_.radius / 2;
+  for (int i = 0; i <= 6; ++i) {
+    const double t = -h + i * view_.radius / 6;
+    for (const auto& [p, q] : {std::pair{Eigen::Vector3d(centre.x() + t, centre.y() - h, 0), Eigen::Vector3d(centre.x() + t, centre.y() + h, 0)},
+                               std::pair{Eigen::Vector3d(centre.x() - h, centre.y() + t, 0), Eigen::Vector3d(centre.x() + h, centre.y() + t, 0)}}) {
+      const auto a = project(p, centre), b = project(q, centre);
+      cairo_move_to(cr, a.x(), a.y());
+      cairo_line_to(cr, b.x(), b.y());
+    }
+  }
+  cairo_stroke(cr);
+
+  // Bones far to near, so nearer limbs cover farther ones.
+  const double az = view_.azimuth_deg * std::numbers::pi / 180, el = view_.elevation_deg * std::numbers::pi / 180;
+  const Eigen::Vector3d towards_viewer(std::cos(el) * std::cos(az), std::cos(el) * std::sin(az), std::sin(el));
+  std::vector<std::pair<int, int>> order = skeleton_.edges();
+  std::sort(order.begin(), order.end(), [&](const auto& x, const auto& y) {
+    const auto depth = [&](const auto& e) {
+      return (pose[static_cast<size_t>(e.first)] + pose[static_cast<size_t>(e.second)]).dot(towards_viewer);
+    };
+    return depth(x) < depth(y);
+  });
+  std::vector<Eigen::Vector2d> points;
+  for (const auto& p : pose) points.push_back(project(p, centre));
+  draw_skeleton(cr, skeleton_, order, points, false, line, dot);
+  cairo_restore(cr);
+  centred_text(cr, title, slot * panel_ + panel_ / 2.0, kTitleHeight / 2.0, 15, {0, 0, 0});
+}
+
 RgbImage FigureRenderer::render(const FigureFrame& frame) const {
   const bool has_2d = !frame.keypoints_2d.empty() || frame.background;
   const int panels = static_cast<int>(frame.poses_3d.size()) + (has_2d ? 1 : 0);
@@ -114,124 +226,16 @@ RgbImage FigureRenderer::render(const FigureFrame& frame) const {
   cairo_set_source_rgb(cr, 1, 1, 1);
   cairo_paint(cr);
 
-  const auto& edges = skeleton_.edges();
   const double line = std::max(1.5, panel_ / 110.0), dot = std::max(1.5, panel_ / 120.0);
   int slot = 0;
-
   if (has_2d) {
-    cairo_save(cr);
-    cairo_translate(cr, 0, kTitleHeight);
-    cairo_rectangle(cr, 0, 0, panel_, panel_);
-    cairo_clip(cr);
-    cairo_set_source_rgb(cr, 0, 0, 0);
-    cairo_paint(cr);
-    if (frame.background) {
-      const Surface bg = surface_of(*frame.background);
-      const double scale = static_cast<double>(panel_) / std::max(frame.image_width, frame.image_height);
-      const Eigen::Vector2d origin = image_to_panel({0, 0}, frame.image_width, frame.image_height);
-      cairo_save(cr);
-      cairo_translate(cr, origin.x(), origin.y());
-      cairo_scale(cr, scale * frame.image_width / frame.background->width,
-                  scale * frame.image_height / frame.background->height);
-      cairo_set_source_surface(cr, bg.get(), 0, 0);
-      cairo_paint(cr);
-      cairo_restore(cr);
-    }
-    const auto& k = frame.keypoints_2d;
-    if (!k.empty()) {
-      cairo_set_line_width(cr, line);
-      for (const auto& [child, parent] : edges) {
-        const auto a = image_to_panel(k[static_cast<size_t>(child)], frame.image_width, frame.image_height);
-        const auto b = image_to_panel(k[static_cast<size_t>(parent)], frame.image_width, frame.image_height);
-        set_colour(cr, colour_of(side_of(skeleton_, child), true));
-        cairo_move_to(cr, a.x(), a.y());
-        cairo_line_to(cr, b.x(), b.y());
-        cairo_stroke(cr);
-      }
-      for (size_t j = 0; j < k.size(); ++j) {
-        const auto p = image_to_panel(k[j], frame.image_width, frame.image_height);
-        set_colour(cr, colour_of(side_of(skeleton_, static_cast<int>(j)), true));
-        cairo_arc(cr, p.x(), p.y(), dot, 0, 2 * std::numbers::pi);
-        cairo_fill(cr);
-      }
-    }
-    cairo_restore(cr);
-    centred_text(cr, "Input", panel_ / 2.0, kTitleHeight / 2.0, 15, {0, 0, 0});
+    draw_input(cr, frame, line, dot);
     ++slot;
   }
-
-  for (const auto& [title, raw_pose] : frame.poses_3d) {
-    const std::vector<Eigen::Vector3d> pose = on_floor(raw_pose);
-    // The cube spans radius around the root in x and y and from the floor up to radius in z.
-    const Eigen::Vector3d centre(pose[0].x(), pose[0].y(), view_.radius / 2);
-    cairo_save(cr);
-    cairo_translate(cr, slot * panel_, kTitleHeight);
-    cairo_rectangle(cr, 0, 0, panel_, panel_);
-    cairo_clip(cr);
-
-    // Floor grid at z = 0.
-    cairo_set_line_width(cr, 1.0);
-    cairo_set_source_rgb(cr, 0.80, 0.80, 0.80);
-    const double h = view_.radius / 2;
-    for (int i = 0; i <= 6; ++i) {
-      const double t = -h + i * view_.radius / 6;
-      for (const auto& [p, q] : {std::pair{Eigen::Vector3d(centre.x() + t, centre.y() - h, 0), Eigen::Vector3d(centre.x() + t, centre.y() + h, 0)},
-                                 std::pair{Eigen::Vector3d(centre.x() - h, centre.y() + t, 0), Eigen::Vector3d(centre.x() + h, centre.y() + t, 0)}}) {
-        const auto a = project(p, centre), b = project(q, centre);
-        cairo_move_to(cr, a.x(), a.y());
-        cairo_line_to(cr, b.x(), b.y());
-      }
-    }
-    cairo_stroke(cr);
-
-    // Bones far to near, so nearer limbs cover farther ones.
-    const double az = view_.azimuth_deg * std::numbers::pi / 180, el = view_.elevation_deg * std::numbers::pi / 180;
-    const Eigen::Vector3d towards_viewer(std::cos(el) * std::cos(az), std::cos(el) * std::sin(az), std::sin(el));
-    std::vector<std::pair<int, int>> order(edges.begin(), edges.end());
-    std::sort(order.begin(), order.end(), [&](const auto& x, const auto& y) {
-      const auto depth = [&](const auto& e) {
-        return (pose[static_cast<size_t>(e.first)] + pose[static_cast<size_t>(e.second)]).dot(towards_viewer);
-      };
-      return depth(x) < depth(y);
-    });
-    cairo_set_line_width(cr, line);
-    for (const auto& [child, parent] : order) {
-      const auto a = project(pose[static_cast<size_t>(child)], centre), b = project(pose[static_cast<size_t>(parent)], centre);
-      set_colour(cr, colour_of(side_of(skeleton_, child), false));
-      cairo_move_to(cr, a.x(), a.y());
-      cairo_line_to(cr, b.x(), b.y());
-      cairo_stroke(cr);
-    }
-    for (size_t j = 0; j < pose.size(); ++j) {
-      const auto p = project(pose[j], centre);
-      set_colour(cr, colour_of(side_of(skeleton_, static_cast<int>(j)), false));
-      cairo_arc(cr, p.x(), p.y(), dot, 0, 2 * std::numbers::pi);
-      cairo_fill(cr);
-    }
-    cairo_restore(cr);
-    centred_text(cr, title, slot * panel_ + panel_ / 2.0, kTitleHeight / 2.0, 15, {0, 0, 0});
-    ++slot;
-  }
+  for (const auto& [title, pose] : frame.poses_3d) draw_pose(cr, title, pose, slot++, line, dot);
   if (!frame.caption.empty())
     centred_text(cr, frame.caption, width / 2.0, kTitleHeight + panel_ + kCaptionHeight / 2.0, 13, {0, 0, 0});
-
-  cairo_surface_flush(surface.get());
-  RgbImage out;
-  out.width = width;
-  out.height = height;
-  out.pixels.resize(static_cast<size_t>(width) * height * 3);
-  const unsigned char* data = cairo_image_surface_get_data(surface.get());
-  const int stride = cairo_image_surface_get_stride(surface.get());
-  for (int y = 0; y < height; ++y) {
-    const auto* row = reinterpret_cast<const uint32_t*>(data + static_cast<size_t>(y) * stride);
-    uint8_t* dst = &out.pixels[static_cast<size_t>(y) * width * 3];
-    for (int x = 0; x < width; ++x) {
-      dst[3 * x] = static_cast<uint8_t>(row[x] >> 16);
-      dst[3 * x + 1] = static_cast<uint8_t>(row[x] >> 8);
-      dst[3 * x + 2] = static_cast<uint8_t>(row[x]);
-    }
-  }
-  return out;
+  return rgb_of(surface.get());
 }
 
 }  // namespace hoif

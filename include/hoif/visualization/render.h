@@ -12,6 +12,8 @@
 #include "hoif/core/image.h"
 #include "hoif/geometry/skeleton.h"
 
+struct _cairo;  // cairo_t, declared here so that this header needs no cairo
+
 namespace hoif {
 
 struct View3d {
@@ -46,6 +48,10 @@ class FigureRenderer {
   static constexpr int kTitleHeight = 28, kCaptionHeight = 24;
 
  private:
+  void draw_input(_cairo* cr, const FigureFrame& frame, double line, double dot) const;
+  void draw_pose(_cairo* cr, const std::string& title, const std::vector<Eigen::Vector3d>& pose, int slot, double line,
+                 double dot) const;
+
   const Skeleton& skeleton_;
   int panel_;
   View3d view_;
