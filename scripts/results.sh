@@ -3,7 +3,7 @@
 # evaluates the test subjects after each epoch (`--monitor-test`, added below to every row without
 # held-out subjects), as the original code does, and their recipes were chosen while watching those
 # figures (docs/RESULTS_NOTES.md). Rows chosen without the test set are made by scripts/validated.py.
-# Issue 7's training runs, one row at a time: trains (or resumes) each named row to the end of
+# The training runs, one row at a time: trains (or resumes) each named row to the end of
 # its schedule, then evaluates the last epoch on every test frame into results/rows/<row>.json;
 # rows of the budget recipe also without flip test-time averaging (<row>_noflip.json) and with
 # the optimizer's last weights instead of their average (<row>_training_weights.json), which

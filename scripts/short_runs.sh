@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The models issue's acceptance run: every model trains for one epoch on every 10th frame, is
+# An end-to-end check of every model: each trains for one epoch on every 10th frame, is
 # stopped by a time budget mid-epoch, resumed, and evaluated (full protocol, all test frames).
 # Usage: [MODELS="hgcn hoif"] scripts/short_runs.sh [output folder, default runs/short]
 set -euo pipefail
