@@ -13,18 +13,18 @@ bash scripts/setup.sh
 media=/usr/share/doc/opencv-doc/examples/data
 mkdir -p out
 
-./build/hoif lift --model models/hoif_gt.ckpt --image "$media/messi5.jpg" --output out/photo_3d.npz
+./build/hoif lift --checkpoint models/hoif_gt.ckpt --image "$media/messi5.jpg" --output out/photo_3d.npz
 ./build/hoif viz --poses3d out/photo_3d.npz --video "$media/messi5.jpg" --size 4 --output out/photo_3d
 
 # One thread: about as fast as two for Lightning (docs/PERFORMANCE.md), and safe on a busy machine.
-./build/hoif lift --model models/hoif_gt.ckpt --video "$media/vtest.avi" --detector lightning --smooth --threads 1 \
+./build/hoif lift --checkpoint models/hoif_gt.ckpt --video "$media/vtest.avi" --detector lightning --smooth --threads 1 \
   --output out/street_3d.npz
 ./build/hoif viz --poses3d out/street_3d.npz --video "$media/vtest.avi" --size 4 --fps 10 --output out/street_3d.mp4
 ./build/hoif export-motion out/street_3d.npz --fps 10 --output out/street.bvh
 
-./build/hoif lift --model models/hoif_gt.ckpt --input examples/walk_h36m16.csv --format h36m16 \
+./build/hoif lift --checkpoint models/hoif_gt.ckpt --input examples/walk_h36m16.csv --format h36m16 \
   --width 1000 --height 1000 --output out/walk_3d.npz
-./build/hoif lift --model models/hoif_gt.ckpt --input examples/walk_h36m16.csv --format h36m16 \
+./build/hoif lift --checkpoint models/hoif_gt.ckpt --input examples/walk_h36m16.csv --format h36m16 \
   --width 1000 --height 1000 --output out/walk_3d.json
 ./build/hoif viz --poses3d out/walk_3d.npz --downsample 2 --output out/walk.gif
 # The walk as an animation for Blender / Unity, moving along the path estimated from the 2D.

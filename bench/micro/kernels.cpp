@@ -7,7 +7,7 @@
 
 #include "hoif/models/fused.h"
 #include "hoif/models/gemm.h"
-#include "hoif/models/lifter.h"
+#include "hoif/models/network.h"
 #include "hoif/training/augment.h"
 #include "hoif/training/optimizer.h"
 
@@ -193,7 +193,7 @@ BENCHMARK(BM_AugmentBatch)->Arg(0)->Arg(1)->Arg(2);
 void BM_HoifTrainingStep(benchmark::State& state) {
   hoif::ModelConfig config;
   config.name = "hoif";
-  const auto model = hoif::make_lifter(config.resolved());
+  const auto model = hoif::make_network(config.resolved());
   model->train();
   const torch::Tensor x = torch::rand({64, 16, 2}), y = torch::randn({64, 16, 3});
   for (auto _ : state) {

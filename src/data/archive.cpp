@@ -8,7 +8,7 @@
 #include "hoif/core/error.h"
 #include "hoif/data/h36m.h"
 #include "hoif/io/hdf5.h"
-#include "hoif/io/zip_archive.h"
+#include "hoif/io/zip.h"
 
 namespace hoif {
 

@@ -14,7 +14,7 @@ namespace hoif {
 namespace {
 
 void check_options(const DatasetOptions& options) {
-  if (options.stride < 1) fail("--downsample", "must be at least 1");
+  if (options.downsample < 1) fail("--downsample", "must be at least 1");
   for (const auto& a : options.actions)
     if (action_index(a) < 0) {
       std::string valid;
@@ -41,21 +41,14 @@ struct Piece {
   const Camera* camera;
   uint8_t subject, action, camera_index;
   uint16_t take;
-  int64_t frames;  // after the stride
+  int64_t frames;  // after downsampling
 };
 
-}  // namespace
-
-PoseSet build_pose_set(const Mocap& mocap, const Keypoints2D& keypoints, const std::vector<std::string>& subjects,
-                       const DatasetOptions& options, std::vector<SkippedTake>* skipped) {
-  check_options(options);
-  const std::string where = "keypoints '" + options.keypoints + "'";
-  const std::vector<int>& joints = mocap_joints_for(keypoints, where);
-  const int64_t J = keypoints.num_joints;
-
-  PoseSet set;
-  set.keypoints = options.keypoints;
-  set.num_joints = keypoints.num_joints;
+// Every (subject, take, camera) with keypoints, registering subjects, cameras and takes in `set`;
+// takes without keypoints go to `skipped`.
+std::vector<Piece> collect_pieces(const Mocap& mocap, const Keypoints2D& keypoints, const std::vector<std::string>& subjects,
+                                  const DatasetOptions& options, const std::string& where, PoseSet& set,
+                                  std::vector<SkippedTake>* skipped) {
   std::vector<Piece> pieces;
   auto skip = [&](const std::string& s, const std::string& t, int c, const std::string& why) {
     if (skipped) skipped->push_back({s, t, c, why});
@@ -96,11 +89,54 @@ PoseSet build_pose_set(const Mocap& mocap, const Keypoints2D& keypoints, const s
           fail(where, subject + " '" + take + "' camera " + kH36mCameraIds[static_cast<size_t>(c)] + " has " +
                           std::to_string(px.dim(0)) + " frames, fewer than the mocap's " + std::to_string(n));
         pieces.push_back({&world, &px, &rig[static_cast<size_t>(c)], subject_index, static_cast<uint8_t>(a),
-                          static_cast<uint8_t>(c), take_index, (n + options.stride - 1) / options.stride});
+                          static_cast<uint8_t>(c), take_index, (n + options.downsample - 1) / options.downsample});
       }
     }
   }
+  return pieces;
+}
 
+// One piece's frames from `row` on: the inputs in width-normalised screen coordinates, the
+// targets root-relative in the camera frame (metres), the roots.
+void fill_rows(const Piece& p, const std::vector<int>& joints, int64_t downsample, PoseSet& set, int64_t row) {
+  const int64_t J = set.num_joints;
+  const Camera& cam = *p.camera;
+  for (int64_t i = 0; i < p.frames; ++i, ++row) {
+    const int64_t frame = i * downsample;
+    set.info[static_cast<size_t>(row)] = {p.subject, p.action, p.camera_index, p.take, static_cast<uint32_t>(frame)};
+    const float* w = p.world->data() + frame * 32 * 3;
+    const float* px = p.pixels->data() + frame * J * 2;
+    float* in = set.inputs.data() + row * J * 2;
+    float* out = set.targets.data() + row * J * 3;
+    Eigen::Vector3d root;
+    for (int64_t j = 0; j < J; ++j) {
+      const float* x = w + joints[static_cast<size_t>(j)] * 3;
+      const Eigen::Vector3d cam_xyz = world_to_camera(cam, Eigen::Vector3d(x[0], x[1], x[2]));
+      if (j == 0) {
+        root = cam_xyz;
+        for (int d = 0; d < 3; ++d) set.roots.data()[row * 3 + d] = static_cast<float>(root[d]);
+      }
+      const Eigen::Vector3d rel = cam_xyz - root;
+      for (int d = 0; d < 3; ++d) out[j * 3 + d] = static_cast<float>(rel[d]);
+    }
+    std::copy_n(px, J * 2, in);
+    normalize_screen_inplace(in, J, cam.width, cam.height);
+  }
+}
+
+}  // namespace
+
+PoseSet build_pose_set(const Mocap& mocap, const Keypoints2D& keypoints, const std::vector<std::string>& subjects,
+                       const DatasetOptions& options, std::vector<SkippedTake>* skipped) {
+  check_options(options);
+  const std::string where = "keypoints '" + options.keypoints + "'";
+  const std::vector<int>& joints = mocap_joints_for(keypoints, where);
+  const int64_t J = keypoints.num_joints;
+
+  PoseSet set;
+  set.keypoints = options.keypoints;
+  set.num_joints = keypoints.num_joints;
+  const std::vector<Piece> pieces = collect_pieces(mocap, keypoints, subjects, options, where, set, skipped);
   int64_t total = 0;
   for (const auto& p : pieces) total += p.frames;
   set.inputs = ArrayF({total, J, 2});
@@ -109,30 +145,8 @@ PoseSet build_pose_set(const Mocap& mocap, const Keypoints2D& keypoints, const s
   set.info.resize(static_cast<size_t>(total));
   int64_t row = 0;
   for (const auto& p : pieces) {
-    const Camera& cam = *p.camera;
-    const float sx = 2.0f / static_cast<float>(cam.width);
-    const float oy = static_cast<float>(cam.height) / static_cast<float>(cam.width);
-    for (int64_t i = 0; i < p.frames; ++i, ++row) {
-      const int64_t frame = i * options.stride;
-      set.info[static_cast<size_t>(row)] = {p.subject, p.action, p.camera_index, p.take, static_cast<uint32_t>(frame)};
-      const float* w = p.world->data() + frame * 32 * 3;
-      const float* px = p.pixels->data() + frame * J * 2;
-      float* in = set.inputs.data() + row * J * 2;
-      float* out = set.targets.data() + row * J * 3;
-      Eigen::Vector3d root;
-      for (int64_t j = 0; j < J; ++j) {
-        const float* x = w + joints[static_cast<size_t>(j)] * 3;
-        const Eigen::Vector3d cam_xyz = world_to_camera(cam, Eigen::Vector3d(x[0], x[1], x[2]));
-        if (j == 0) {
-          root = cam_xyz;
-          for (int d = 0; d < 3; ++d) set.roots.data()[row * 3 + d] = static_cast<float>(root[d]);
-        }
-        const Eigen::Vector3d rel = cam_xyz - root;
-        for (int d = 0; d < 3; ++d) out[j * 3 + d] = static_cast<float>(rel[d]);
-        in[j * 2] = px[j * 2] * sx - 1.0f;
-        in[j * 2 + 1] = px[j * 2 + 1] * sx - oy;
-      }
-    }
+    fill_rows(p, joints, options.downsample, set, row);
+    row += p.frames;
   }
   return set;
 }

@@ -62,9 +62,9 @@ class GlooGroup : public ProcessGroup {
       store = c10::make_intrusive<c10d::TCPStore>(o.master_addr, store_options);
     } catch (const std::exception& e) {
       if (o.rank == 0)
-        fail(rank_name(), fmt::format("could not gather the {} ranks at {} within {} s ({})", o.world_size, where,
+        fail(name(), fmt::format("could not gather the {} ranks at {} within {} s ({})", o.world_size, where,
                                       o.timeout.count(), short_reason(e)));
-      fail(rank_name(), fmt::format("could not reach rank 0 at {} within {} s; is rank 0 running there, with the "
+      fail(name(), fmt::format("could not reach rank 0 at {} within {} s; is rank 0 running there, with the "
                                     "same MASTER_ADDR and MASTER_PORT?", where, o.timeout.count()));
     }
     auto gloo_options = c10d::ProcessGroupGloo::Options::create(o.timeout);
@@ -95,8 +95,6 @@ class GlooGroup : public ProcessGroup {
   }
 
  private:
-  std::string rank_name() const { return fmt::format("rank {} of {}", options_.rank, options_.world_size); }
-
   template <class F>
   void guarded(const char* what, F&& f) {
     try {
@@ -104,7 +102,7 @@ class GlooGroup : public ProcessGroup {
     } catch (const Error&) {
       throw;
     } catch (const std::exception& e) {
-      fail(rank_name(), fmt::format("lost contact with the other ranks while {} ({}); a rank has died or stopped "
+      fail(name(), fmt::format("lost contact with the other ranks while {} ({}); a rank has died or stopped "
                                     "answering for {} s", what, short_reason(e), options_.timeout.count()));
     }
   }

@@ -11,7 +11,7 @@
 
 namespace hoif {
 
-EvaluationReport evaluate_model(PoseLifter& model, const PoseSet& set, const torch::Device& device, bool flip_test,
+EvaluationReport evaluate_model(LiftingNetwork& model, const PoseSet& set, const torch::Device& device, bool flip_test,
                                 ArrayF* predictions) {
   ArrayF predicted = predict_poses(model, set.inputs, device, flip_test);
   EvaluationReport report = protocol_report(predicted, set.targets, set.info, set.subjects);

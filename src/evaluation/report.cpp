@@ -71,8 +71,25 @@ std::string format_report(const EvaluationReport& r) {
   return s;
 }
 
-std::string report_json(const EvaluationReport& r, int indent) {
+std::string report_json(const EvaluationReport& r, const EvaluatedRun* run, int indent) {
   nlohmann::ordered_json j;
+  if (run) {
+    j["checkpoint"] = run->checkpoint;
+    j["model"] = run->model;
+    j["keypoints"] = run->keypoints;
+    j["epoch"] = run->epoch;
+    j["poses_seen"] = run->poses_seen;
+    j["train_minutes"] = run->train_minutes;
+    j["downsample"] = run->downsample;
+    j["flip_test"] = run->flip_test;
+    j["test_monitored"] = run->test_monitored;
+    j["validation_subjects"] = run->validation_subjects;
+    j["weights"] = run->weights;
+    j["subjects"] = run->subjects;
+    j["bf16"] = run->bf16;
+    j["takes_evaluated"] = run->takes_evaluated;
+    j["absent_takes"] = run->absent_takes;
+  }
   j["p1"] = r.p1;
   j["p2"] = r.p2;
   j["per_action"] = nlohmann::ordered_json::object();

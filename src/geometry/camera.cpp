@@ -65,12 +65,11 @@ ArrayF poses_camera_to_pixels(const Camera& cam, const ArrayF& camera_frame) {
   return out;
 }
 
-void normalize_screen_inplace(ArrayF& pixels, int width, int height) {
-  check_last_dim(pixels, 2, "normalize_screen");
-  const float sx = 2.0f / width, oy = float(height) / width;
-  for (int64_t i = 0; i < pixels.size(); i += 2) {
-    pixels.values[i] = pixels.values[i] * sx - 1.0f;
-    pixels.values[i + 1] = pixels.values[i + 1] * sx - oy;
+void normalize_screen_inplace(float* xy, int64_t points, int width, int height) {
+  const float sx = 2.0f / static_cast<float>(width), oy = static_cast<float>(height) / static_cast<float>(width);
+  for (int64_t i = 0; i < points; ++i) {
+    xy[2 * i] = xy[2 * i] * sx - 1.0f;
+    xy[2 * i + 1] = xy[2 * i + 1] * sx - oy;
   }
 }
 

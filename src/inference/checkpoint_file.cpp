@@ -15,7 +15,7 @@
 
 #include "hoif/core/atomic_file.h"
 #include "hoif/core/error.h"
-#include "hoif/io/zip_archive.h"
+#include "hoif/io/zip.h"
 
 namespace hoif {
 
@@ -122,10 +122,10 @@ CheckpointFile parse_checkpoint(const std::string& bytes, const std::string& pat
   c.options_json = tensor_text(options);
   c.state_json = tensor_text(state);
   const ModelConfig config = model_config(c.options_json, path);
-  auto read_model = [&](const char* key) -> std::shared_ptr<PoseLifter> {
+  auto read_model = [&](const char* key) -> std::shared_ptr<LiftingNetwork> {
     torch::serialize::InputArchive model_archive;
     if (!c.archive->try_read(key, model_archive)) return nullptr;
-    auto model = make_lifter(config);
+    auto model = make_network(config);
     check_stored_tensors(model_archive, *model, std::string(key) + ".", path);
     try {
       model->load(model_archive);
@@ -145,7 +145,7 @@ CheckpointFile parse_checkpoint(const std::string& bytes, const std::string& pat
 }  // namespace
 
 void write_checkpoint_file(const std::string& path, const std::string& options_json, const std::string& state_json,
-                           PoseLifter& model, PoseLifter* training_model, torch::optim::Optimizer* optimizer) {
+                           LiftingNetwork& model, LiftingNetwork* training_model, torch::optim::Optimizer* optimizer) {
   torch::serialize::OutputArchive archive;
   archive.write("format", text_tensor(kFormat));
   archive.write("options", text_tensor(options_json));
@@ -186,12 +186,16 @@ CheckpointFile read_checkpoint_bytes(const std::string& bytes, const std::string
   }
 }
 
-CheckpointFile read_checkpoint_file(const std::string& path, const torch::Device& device) {
+std::string read_checkpoint_file_bytes(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     fail(path, "is a folder; give a checkpoint file in it, such as " + (std::filesystem::path(path) / "last.ckpt").string());
   if (!std::filesystem::exists(path, ec)) fail(path, "no such file");
-  return read_checkpoint_bytes(read_whole_file(path), path, device);
+  return read_whole_file(path);
+}
+
+CheckpointFile read_checkpoint_file(const std::string& path, const torch::Device& device) {
+  return read_checkpoint_bytes(read_checkpoint_file_bytes(path), path, device);
 }
 
 }  // namespace hoif

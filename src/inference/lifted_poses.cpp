@@ -116,6 +116,18 @@ void write_lifted_poses(const std::string& path, const LiftedPoses& p) {
   else fail(path, "unknown output type (use .npz, .json or .csv)");
 }
 
+void LiftedPoses::set_keypoints(const ArrayF& k) {
+  const int64_t N = k.dim(0), J = k.dim(1), D = k.dim(2);
+  keypoints_2d = ArrayF({N, J, 2});
+  keypoint_scores = D == 3 ? ArrayF({N, J}) : ArrayF();
+  for (int64_t i = 0; i < N * J; ++i) {
+    const float* point = &k.values[static_cast<size_t>(i * D)];
+    keypoints_2d.values[static_cast<size_t>(i * 2)] = point[0];
+    keypoints_2d.values[static_cast<size_t>(i * 2 + 1)] = point[1];
+    if (D == 3) keypoint_scores.values[static_cast<size_t>(i)] = point[2];
+  }
+}
+
 LiftedPoses read_lifted_poses(const std::string& path) {
   const NpzReader npz(path);
   if (!npz.has("poses_3d")) fail(path, "has no 'poses_3d' (N, J, 3): give a file `hoif lift` wrote");
@@ -139,9 +151,8 @@ LiftedPoses read_lifted_poses(const std::string& path) {
   if (npz.has("keypoints_2d")) {
     const ArrayF k = npz.array("keypoints_2d").to_float(path + ":keypoints_2d");
     if (k.ndim() != 3 || k.dim(0) != N || k.dim(1) != J || k.dim(2) < 2) fail(path, "keypoints_2d does not match poses_3d");
-    p.keypoints_2d = ArrayF({N, J, 2});
-    for (int64_t i = 0; i < N * J; ++i)
-      for (int d = 0; d < 2; ++d) p.keypoints_2d.values[static_cast<size_t>(i * 2 + d)] = k.values[static_cast<size_t>(i * k.dim(2) + d)];
+    if (k.dim(2) > 3) fail(path, "keypoints_2d does not match poses_3d");
+    p.set_keypoints(k);
   }
   if (npz.has("image_size")) {
     const auto size = npz.array("image_size").to_int64(path + ":image_size");

@@ -10,7 +10,7 @@
 
 namespace hoif {
 
-ArrayF predict_poses(PoseLifter& model, const ArrayF& inputs, const torch::Device& device, bool flip_test, int64_t batch_size) {
+ArrayF predict_poses(LiftingNetwork& model, const ArrayF& inputs, const torch::Device& device, bool flip_test, int64_t batch_size) {
   torch::NoGradGuard no_grad;
   model.eval();
   const int64_t n = inputs.dim(0), J = inputs.dim(1);

@@ -2,7 +2,7 @@
 
 #include "hoif/models/batch_shard.h"
 #include "hoif/models/gemm.h"
-#include "hoif/models/precision.h"
+#include "hoif/models/channel_product.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>

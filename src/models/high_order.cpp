@@ -1,6 +1,7 @@
 #include "hoif/models/high_order.h"
 
 #include <cmath>
+#include <regex>
 
 #include <torch/torch.h>
 
@@ -86,7 +87,7 @@ double high_order_layer_flops(double joints, double in, double out) {
 
 // ---------------------------------------------------------------- HGCN
 
-HgcnModel::HgcnModel(const ModelConfig& c) : PoseLifter(c) {
+HgcnModel::HgcnModel(const ModelConfig& c) : LiftingNetwork(c) {
   const ModelConfig cfg = config();
   const torch::Tensor adjacency = skeleton_adjacency(h36m_skeleton_for(cfg.joints, "hgcn"));
   const int64_t hid = cfg.hid_dim, wide = 4 * hid;
@@ -113,6 +114,13 @@ double HgcnModel::forward_flops_per_pose() const {
          high_order_layer_flops(J, wide, 3);
 }
 
+FoldedForm HgcnModel::folded_form() const {
+  FoldedForm f;
+  f.kind = FoldedForm::Kind::high_order;
+  f.residual_pairs = true;
+  return f;
+}
+
 std::vector<torch::Tensor> HgcnModel::folded_layers() {
   std::vector<torch::Tensor> out = input_block_->folded();
   for (auto& [first, second] : blocks_)
@@ -132,7 +140,7 @@ torch::Tensor HgcnModel::forward(const torch::Tensor& poses_2d) {
 
 double HoifNetModel::beta(int layer_index) { return std::log(kLambda / layer_index + 1.0); }
 
-HoifNetModel::HoifNetModel(const ModelConfig& c) : PoseLifter(c) {
+HoifNetModel::HoifNetModel(const ModelConfig& c) : LiftingNetwork(c) {
   const ModelConfig cfg = config();
   const torch::Tensor adjacency = skeleton_adjacency(h36m_skeleton_for(cfg.joints, "hoif"));
   const int64_t hid = cfg.hid_dim, wide = 4 * hid;
@@ -152,6 +160,13 @@ double HoifNetModel::forward_flops_per_pose() const {
   const double J = c.joints, wide = 4.0 * c.hid_dim;
   return high_order_layer_flops(J, 2, c.hid_dim) + c.num_layers * high_order_layer_flops(J, wide, c.hid_dim) +
          high_order_layer_flops(J, wide, 3);
+}
+
+FoldedForm HoifNetModel::folded_form() const {
+  FoldedForm f;
+  f.kind = FoldedForm::Kind::high_order;
+  f.alpha = kAlpha;
+  return f;
 }
 
 std::vector<torch::Tensor> HoifNetModel::folded_layers() {
@@ -175,6 +190,21 @@ torch::Tensor HoifNetModel::forward(const torch::Tensor& poses_2d) {
   torch::Tensor x = x0;
   for (auto& layer : hidden_) x = layer(x, x0);
   return from_joint_major(gconv_output(x, x0));
+}
+
+std::string hgcn_original_name(const ModelConfig&, const std::string& hoif_name) {
+  return hoif_name == "gconv_output.bias" ? "gconv_output.bias_2" : hoif_name;
+}
+
+std::string hoif_original_name(const ModelConfig& config, const std::string& hoif_name) {
+  static const std::regex hidden(R"(^gconv_layers\.(\d+)\.)");
+  std::smatch m;
+  if (std::regex_search(hoif_name, m, hidden)) {
+    const int i = std::stoi(m[1].str());
+    const std::string layer = i + 1 == config.num_layers ? "gconv16" : "gconv" + std::to_string(i + 1);
+    return "gconv_layers." + layer + "." + m.suffix().str();
+  }
+  return hgcn_original_name(config, hoif_name);
 }
 
 }  // namespace hoif

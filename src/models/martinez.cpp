@@ -3,7 +3,7 @@
 #include <torch/torch.h>
 
 #include "hoif/models/fused.h"
-#include "hoif/models/precision.h"
+#include "hoif/models/channel_product.h"
 
 namespace hoif {
 
@@ -52,7 +52,7 @@ std::vector<torch::Tensor> LinearStageImpl::folded() {
   return out;
 }
 
-MartinezModel::MartinezModel(const ModelConfig& c) : PoseLifter(c) {
+MartinezModel::MartinezModel(const ModelConfig& c) : LiftingNetwork(c) {
   const ModelConfig cfg = config();
   w1 = register_module("w1", kaiming_linear(cfg.joints * 2, cfg.hid_dim));
   batch_norm1 = register_module("batch_norm1", torch::nn::BatchNorm1d(cfg.hid_dim));

@@ -1,5 +1,7 @@
 #include "hoif/models/semgcn.h"
 
+#include <regex>
+
 #include <torch/torch.h>
 
 #include "hoif/core/error.h"
@@ -191,12 +193,11 @@ std::vector<torch::Tensor> GraphNonLocalImpl::folded() {
 
 // ---------------------------------------------------------------- model
 
-SemGcnModel::SemGcnModel(const ModelConfig& c) : PoseLifter(c) {
+SemGcnModel::SemGcnModel(const ModelConfig& c, bool with_nonlocal) : LiftingNetwork(c) {
   const ModelConfig cfg = config();
   const Skeleton& skeleton = h36m_skeleton_for(cfg.joints, "semgcn");
   const torch::Tensor adjacency = skeleton_adjacency(skeleton);
   const double p = cfg.dropout;
-  const bool with_nonlocal = cfg.name == "semgcn-nonlocal";
   const std::vector<int> order = skeleton.nonlocal_order();
   const int group_size = static_cast<int>(skeleton.nonlocal_groups.front().size());
 
@@ -232,6 +233,20 @@ double SemGcnModel::forward_flops_per_pose() const {
     flops += static_cast<double>(nonlocal_.size()) * block;
   }
   return flops;
+}
+
+FoldedForm SemGcnModel::folded_form() const {
+  FoldedForm f;
+  f.kind = FoldedForm::Kind::semantic_graph;
+  f.graph_layers = 2 * config().num_layers + 2;
+  f.nonlocal_blocks = static_cast<int64_t>(nonlocal_.size());
+  f.group_size = static_cast<int64_t>(h36m_skeleton_for(config().joints, "semgcn").nonlocal_groups.front().size());
+  return f;
+}
+
+std::string semgcn_nonlocal_original_name(const ModelConfig&, const std::string& hoif_name) {
+  static const std::regex nonlocal(R"(^(gconv_input|gconv_layers)\.(\d+)\.(g|theta|phi|concat_project|W)\.)");
+  return std::regex_replace(hoif_name, nonlocal, "$1.$2.nonlocal.$3.");
 }
 
 std::vector<torch::Tensor> SemGcnModel::folded_layers() {

@@ -1,12 +1,12 @@
 #include "hoif/models/state_dict.h"
 
-#include <regex>
 #include <set>
 
 #include <torch/torch.h>
 
 #include "hoif/core/error.h"
 #include "hoif/io/npz.h"
+#include "hoif/models/registry.h"
 
 namespace hoif {
 
@@ -36,28 +36,10 @@ StateDict read_state_dict_npz(const std::string& path, const std::vector<std::st
 
 std::string original_name(const ModelConfig& config, const std::string& name) {
   const ModelConfig c = config.resolved();
-  std::string n = name;
-  if (c.name == "semgcn-nonlocal") {
-    // The original wraps each non-local block in a module holding it as `nonlocal`.
-    static const std::regex nl(R"(^(gconv_input|gconv_layers)\.(\d+)\.(g|theta|phi|concat_project|W)\.)");
-    n = std::regex_replace(n, nl, "$1.$2.nonlocal.$3.");
-  }
-  if (c.name == "hoif") {
-    // The original's hidden layers are gconv1..gconv7 and then gconv16 (gconv8..15 are built, never called).
-    static const std::regex hidden(R"(^gconv_layers\.(\d+)\.)");
-    std::smatch m;
-    if (std::regex_search(n, m, hidden)) {
-      const int i = std::stoi(m[1].str());
-      const std::string layer = i + 1 == c.num_layers ? "gconv16" : "gconv" + std::to_string(i + 1);
-      n = "gconv_layers." + layer + "." + m.suffix().str();
-    }
-  }
-  // Layers that sum the four orders use the original's second bias vector.
-  if ((c.name == "hgcn" || c.name == "hoif") && n == "gconv_output.bias") n = "gconv_output.bias_2";
-  return n;
+  return model_spec(c.name).original_name(c, name);
 }
 
-ImportReport import_state_dict(PoseLifter& model, const StateDict& state, const std::string& where) {
+ImportReport import_state_dict(LiftingNetwork& model, const StateDict& state, const std::string& where) {
   ImportReport report;
   std::set<std::string> used;
   torch::NoGradGuard no_grad;

@@ -65,7 +65,7 @@ TrainState TrainState::from_json(const std::string& text, const std::string& whe
 }
 
 void save_checkpoint(const std::string& path, const TrainOptions& options, const TrainState& state,
-                     PoseLifter& model, torch::optim::Optimizer* optimizer, PoseLifter* average) {
+                     LiftingNetwork& model, torch::optim::Optimizer* optimizer, LiftingNetwork* average) {
   write_checkpoint_file(path, options.to_json(), state.to_json(), average ? *average : model, average ? &model : nullptr,
                         optimizer);
 }

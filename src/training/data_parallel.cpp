@@ -1,8 +1,6 @@
 #include "hoif/training/data_parallel.h"
 
 #include <chrono>
-#include <fstream>
-#include <iterator>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -87,29 +85,23 @@ void require_same_run(ProcessGroup& group, const std::string& description) {
     if (difference.empty()) difference = "its settings differ from rank 0's";
   }
   if (group.any(!difference.empty())) {
-    if (!difference.empty()) fail(fmt::format("rank {} of {}", group.rank(), group.size()), difference + "; start every rank with the same command and data");
-    fail(fmt::format("rank {} of {}", group.rank(), group.size()),
+    if (!difference.empty()) fail(group.name(), difference + "; start every rank with the same command and data");
+    fail(group.name(),
          "another rank was started with different settings or data (its error names them)");
   }
 }
 
 LoadedCheckpoint load_checkpoint_from_rank0(ProcessGroup& group, const std::string& path, const torch::Device& device) {
   std::string bytes;
-  if (group.rank() == 0) {
-    try {
-      LoadedCheckpoint checkpoint = load_checkpoint(path, device);
-      std::ifstream in(path, std::ios::binary);
-      bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-      group.broadcast(bytes);
-      return checkpoint;
+  if (group.rank() == 0) try {
+      bytes = read_checkpoint_file_bytes(path);
     } catch (const Error&) {
       std::string none;  // tells the others
       group.broadcast(none);
       throw;
     }
-  }
   group.broadcast(bytes);
-  if (bytes.empty()) fail(path, "rank 0 could not load the checkpoint to resume (its error says why)");
+  if (group.rank() != 0 && bytes.empty()) fail(path, "rank 0 could not read the checkpoint to resume (its error says why)");
   return load_checkpoint_from_memory(bytes, path, device);
 }
 

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hoif/core/error.h"
+#include "hoif/models/registry.h"
 #include "hoif/training/loss.h"
 
 namespace hoif {
@@ -16,19 +17,10 @@ TrainOptions TrainOptions::recipe(const std::string& model_name) {
   TrainOptions o;
   o.model.name = model_name;
   o.model = o.model.resolved();
-  struct Recipe {
-    const char* name;
-    int batch, epochs;
-    double gamma;
-  };
-  static constexpr Recipe recipes[] = {{"martinez", 64, 200, 0.96}, {"semgcn", 64, 50, 0.96}, {"semgcn-nonlocal", 64, 30, 0.96},
-                                       {"hgcn", 256, 50, 0.80},     {"hoif", 256, 50, 0.80}};
-  for (const auto& r : recipes)
-    if (model_name == r.name) {
-      o.batch_size = r.batch;
-      o.epochs = r.epochs;
-      o.lr_gamma = r.gamma;
-    }
+  const OriginalRecipe& r = model_spec(model_name).recipe;
+  o.batch_size = r.batch_size;
+  o.epochs = r.epochs;
+  o.lr_gamma = r.lr_gamma;
   return o;
 }
 
@@ -49,7 +41,7 @@ std::string TrainOptions::to_json() const {
   j["model"] = nlohmann::json::parse(model.to_json());
   j["data_path"] = data_path;
   j["keypoints"] = data.keypoints;
-  j["downsample"] = data.stride;
+  j["downsample"] = data.downsample;
   j["actions"] = data.actions;
   j["validation_subjects"] = data.validation_subjects;
   j["epochs"] = epochs;
@@ -66,7 +58,7 @@ std::string TrainOptions::to_json() const {
   j["rotate_augment"] = rotate_augment;
   j["flip_test"] = flip_test;
   j["monitor_test"] = monitor_test;
-  j["eval_stride"] = eval_stride;
+  j["eval_downsample"] = eval_downsample;
   j["weight_average"] = weight_average;
   j["save_every_minutes"] = save_every_minutes;
   j["max_norm"] = max_norm;
@@ -88,7 +80,7 @@ TrainOptions TrainOptions::from_json(const std::string& text, const std::string&
     o.model = ModelConfig::from_json(j.at("model").dump(), where);
     o.data_path = j.at("data_path").get<std::string>();
     o.data.keypoints = j.at("keypoints").get<std::string>();
-    o.data.stride = j.at("downsample").get<int>();
+    o.data.downsample = j.at("downsample").get<int>();
     o.data.actions = j.at("actions").get<std::vector<std::string>>();
     o.epochs = j.at("epochs").get<int>();
     o.batch_size = j.at("batch_size").get<int>();
@@ -107,7 +99,7 @@ TrainOptions TrainOptions::from_json(const std::string& text, const std::string&
     o.flip_test = j.value("flip_test", false);
     // Runs from before the option existed monitored the test set unless they held subjects out.
     o.monitor_test = j.value("monitor_test", o.data.validation_subjects.empty());
-    o.eval_stride = j.value("eval_stride", 1);
+    o.eval_downsample = j.value("eval_downsample", 1);
     o.weight_average = j.value("weight_average", 0.0);
     o.save_every_minutes = j.value("save_every_minutes", 0.0);
     o.max_norm = j.at("max_norm").get<bool>();

@@ -38,7 +38,7 @@ std::vector<int64_t> epoch_permutation(uint64_t seed, int epoch, int64_t size) {
   return order;
 }
 
-std::vector<torch::optim::OptimizerParamGroup> parameter_groups(PoseLifter& model, const TrainOptions& options) {
+std::vector<torch::optim::OptimizerParamGroup> parameter_groups(LiftingNetwork& model, const TrainOptions& options) {
   if (options.output_lr_scale == 1.0) return {torch::optim::OptimizerParamGroup(model.parameters())};
   const std::string prefix = model.output_layer_name() + ".";
   std::vector<torch::Tensor> hidden, output;
@@ -47,7 +47,7 @@ std::vector<torch::optim::OptimizerParamGroup> parameter_groups(PoseLifter& mode
   return {torch::optim::OptimizerParamGroup(hidden), torch::optim::OptimizerParamGroup(output)};
 }
 
-std::vector<torch::Tensor> decayed_parameters(PoseLifter& model) {
+std::vector<torch::Tensor> decayed_parameters(LiftingNetwork& model) {
   std::vector<torch::Tensor> out;
   for (const auto& p : model.named_parameters()) {
     const std::string name = p.key().substr(p.key().rfind('.') + 1);  // npos + 1 == 0: the whole key
@@ -94,16 +94,16 @@ ArrayF every_nth(const ArrayF& a, int stride, int64_t first, int64_t count) {
   return out;
 }
 
-// Pooled P1/P2 over the test set (every eval_stride-th pose), as the originals log every epoch;
+// Pooled P1/P2 over the test set (every eval_downsample-th pose), as the originals log every epoch;
 // in a data-parallel run each rank lifts its share of the poses.
-std::pair<double, double> pooled_test_error(PoseLifter& model, const PoseSet& test, const TrainOptions& o,
+std::pair<double, double> pooled_test_error(LiftingNetwork& model, const PoseSet& test, const TrainOptions& o,
                                             const torch::Device& device, ProcessGroup* ranks) {
-  const int64_t evaluated = (test.size() + o.eval_stride - 1) / o.eval_stride;
+  const int64_t evaluated = (test.size() + o.eval_downsample - 1) / o.eval_downsample;
   const auto [first, count] = ranks ? rank_share(evaluated, ranks->rank(), ranks->size()) : std::pair{int64_t{0}, evaluated};
   double sums[3] = {0, 0, static_cast<double>(count)};  // P1 and P2 summed over the poses (m), poses
   if (count > 0) {
-    const ArrayF targets = every_nth(test.targets, o.eval_stride, first, count);
-    const ArrayF predicted = predict_poses(model, every_nth(test.inputs, o.eval_stride, first, count), device, o.flip_test);
+    const ArrayF targets = every_nth(test.targets, o.eval_downsample, first, count);
+    const ArrayF predicted = predict_poses(model, every_nth(test.inputs, o.eval_downsample, first, count), device, o.flip_test);
     const auto p1 = mpjpe_per_frame(root_relative(predicted), targets), p2 = p_mpjpe_per_frame(predicted, targets);
     sums[0] = std::accumulate(p1.begin(), p1.end(), 0.0);
     sums[1] = std::accumulate(p2.begin(), p2.end(), 0.0);
@@ -168,7 +168,7 @@ class Trainer {
   std::unique_ptr<DataParallel> parallel_;
   ProcessGroup* ranks_ = nullptr;
   bool writes_ = true;  // rank 0 alone writes checkpoints, logs and plots
-  std::shared_ptr<PoseLifter> model_, average_;  // average: of the weights, evaluated and saved as the model
+  std::shared_ptr<LiftingNetwork> model_, average_;  // average: of the weights, evaluated and saved as the model
   TrainState state_;
   std::unique_ptr<FusedAdam> optimizer_;
   torch::Tensor inputs_, targets_;
@@ -219,10 +219,10 @@ void Trainer::start_or_resume() {
     state_ = run_.resume->state;
   } else {
     torch::manual_seed(o_.seed);
-    model_ = make_lifter(o_.model);
+    model_ = make_network(o_.model);
     model_->to(device_);
     if (o_.weight_average > 0) {
-      average_ = make_lifter(o_.model);
+      average_ = make_network(o_.model);
       average_->to(device_);
       copy_weights(*average_, *model_);
     }
@@ -356,7 +356,7 @@ void Trainer::finish_epoch() {
   r.lr = state_.lr;
   r.loss = state_.epoch_loss_sum / std::max<int64_t>(1, state_.epoch_poses);
   const double unmeasured = std::numeric_limits<double>::quiet_NaN();
-  PoseLifter& evaluated = average_ ? *average_ : *model_;
+  LiftingNetwork& evaluated = average_ ? *average_ : *model_;
   std::tie(r.p1, r.p2) = monitored_ && monitored_->size() ? pooled_test_error(evaluated, *monitored_, o_, device_, ranks_)
                                                           : std::make_pair(unmeasured, unmeasured);
   r.poses_seen = state_.poses_seen;

@@ -78,7 +78,7 @@ TEST_F(DetectCli, APhotoOfAPlayerGivesHisPose) {
 
 TEST_F(DetectCli, LiftAPhotoAndAVideo) {
   const fs::path photo = dir / "messi_3d.npz";
-  auto r = run("lift --model " + kModel + " --image " + kOpencvData + "messi5.jpg --output " + photo.string());
+  auto r = run("lift --checkpoint " + kModel + " --image " + kOpencvData + "messi5.jpg --output " + photo.string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("1 poses (1 frames"), std::string::npos) << r.out;
   // A video: 30 frames of the street scene, tracked, smoothed, to a BVH animation.

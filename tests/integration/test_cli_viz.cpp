@@ -9,7 +9,7 @@
 #include <memory>
 
 #include "fixtures.h"
-#include "hoif/io/npz.h"
+#include "hoif/evaluation/predictions_file.h"
 
 namespace fs = std::filesystem;
 using namespace hoif;
@@ -43,46 +43,37 @@ std::string probe(const fs::path& file) {
 // root removes) and another 16 cm off at one joint: MPJPE 16 cm / 16 joints = 10 mm.
 fs::path predictions_fixture(const fs::path& dir) {
   const int64_t N = 40, J = 16;
-  ArrayF pred({N, J, 3}), target({N, J, 3}), inputs({N, J, 2}), rotation({1, 4, 3, 3});
-  Array<int64_t> subject({N}), action({N}), take({N}), camera({N}), frame({N}), size({1, 4, 2});
+  PoseSet set;
+  set.num_joints = J;
+  set.subjects = {"S9"};
+  set.takes = {"Walking 1"};
+  set.cameras.resize(1);
+  for (auto& cam : set.cameras[0]) {
+    cam.width = 1000;
+    cam.height = 1002;
+  }
+  set.targets = ArrayF({N, J, 3});
+  set.inputs = ArrayF({N, J, 2});
+  ArrayF pred({N, J, 3});
   for (int64_t n = 0; n < N; ++n) {
     for (int64_t j = 0; j < J; ++j) {
       const size_t o = static_cast<size_t>(n * J + j);
-      target.values[o * 3 + 0] = 0.05f * static_cast<float>(j % 4) + 0.01f * static_cast<float>(n);
-      target.values[o * 3 + 1] = 0.1f * static_cast<float>(j) - 0.8f;
-      target.values[o * 3 + 2] = 4.0f;
-      pred.values[o * 3 + 0] = target.values[o * 3 + 0] + 0.1f + (j == 5 ? 0.16f : 0.0f);
-      pred.values[o * 3 + 1] = target.values[o * 3 + 1];
+      set.targets.values[o * 3 + 0] = 0.05f * static_cast<float>(j % 4) + 0.01f * static_cast<float>(n);
+      set.targets.values[o * 3 + 1] = 0.1f * static_cast<float>(j) - 0.8f;
+      set.targets.values[o * 3 + 2] = 4.0f;
+      pred.values[o * 3 + 0] = set.targets.values[o * 3 + 0] + 0.1f + (j == 5 ? 0.16f : 0.0f);
+      pred.values[o * 3 + 1] = set.targets.values[o * 3 + 1];
       pred.values[o * 3 + 2] = 4.0f;
-      inputs.values[o * 2 + 0] = 0.1f * static_cast<float>(j % 4);
-      inputs.values[o * 2 + 1] = 0.1f * static_cast<float>(j) - 0.8f;
+      set.inputs.values[o * 2 + 0] = 0.1f * static_cast<float>(j % 4);
+      set.inputs.values[o * 2 + 1] = 0.1f * static_cast<float>(j) - 0.8f;
     }
     for (int64_t j = J - 1; j >= 0; --j)  // root-relative targets, as exported
-      for (int d = 0; d < 3; ++d) target.values[static_cast<size_t>((n * J + j) * 3 + d)] -= target.values[static_cast<size_t>(n * J * 3 + d)];
-    subject.values[static_cast<size_t>(n)] = 0;
-    action.values[static_cast<size_t>(n)] = 14;
-    take.values[static_cast<size_t>(n)] = 0;
-    camera.values[static_cast<size_t>(n)] = 1;
-    frame.values[static_cast<size_t>(n)] = n;
-  }
-  for (int c = 0; c < 4; ++c) {
-    for (int i = 0; i < 3; ++i) rotation.values[static_cast<size_t>(c * 9 + i * 4)] = 1.0f;
-    size.values[static_cast<size_t>(c * 2)] = 1000;
-    size.values[static_cast<size_t>(c * 2 + 1)] = 1002;
+      for (int d = 0; d < 3; ++d)
+        set.targets.values[static_cast<size_t>((n * J + j) * 3 + d)] -= set.targets.values[static_cast<size_t>(n * J * 3 + d)];
+    set.info.push_back({0, 13, 1, 0, static_cast<uint32_t>(n)});  // S9, Walking, camera 1
   }
   const fs::path path = dir / "preds.npz";
-  write_npz(path.string(), {{"poses_3d", encode_npy(NdArray::from(pred))},
-                            {"targets_3d", encode_npy(NdArray::from(target))},
-                            {"inputs_2d", encode_npy(NdArray::from(inputs))},
-                            {"subject", encode_npy(NdArray::from(subject))},
-                            {"action", encode_npy(NdArray::from(action))},
-                            {"take", encode_npy(NdArray::from(take))},
-                            {"camera", encode_npy(NdArray::from(camera))},
-                            {"frame", encode_npy(NdArray::from(frame))},
-                            {"camera_rotation", encode_npy(NdArray::from(rotation))},
-                            {"image_size", encode_npy(NdArray::from(size))},
-                            {"subject_names", encode_npy_strings({"S9"})},
-                            {"take_names", encode_npy_strings({"Walking 1"})}});
+  write_predictions_file(path.string(), set, pred);
   return path;
 }
 

@@ -7,6 +7,15 @@ build=$1 source=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
+# The package is one header and one library that needs LibTorch but none of the media, plotting
+# and export libraries the command-line tool uses.
+headers=$(cd "$work/prefix/include" && find . -type f)
+[ "$headers" = "./hoif/hoif.h" ] || { echo "installed headers other than hoif/hoif.h: $headers"; exit 1; }
+needed=$(readelf -d "$(find "$work/prefix" -name libhoif.so)" | grep NEEDED)
+echo "$needed" | grep -q "libtorch" || { echo "libhoif.so does not link LibTorch: $needed"; exit 1; }
+if echo "$needed" | grep -Ei "cairo|avformat|avcodec|swscale|gif|onnx|hdf5"; then
+  echo "libhoif.so needs a library beyond LibTorch's (above)"; exit 1
+fi
 cmake -S "$source/examples/consumer" -B "$work/consumer" -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
 cmake --build "$work/consumer" >/dev/null
 # Usage without a model; a clear error for a file that is not a checkpoint.

@@ -12,7 +12,7 @@
 #include <stdexcept>
 
 #include "hoif/core/error.h"
-#include "hoif/io/zip_archive.h"
+#include "hoif/io/zip.h"
 
 namespace hoif::test {
 

@@ -150,7 +150,7 @@ TEST(PoseAugment, ReprojectedGroundTruthIsTheProjectionOfTheChangedPose) {
   const H36mData data(test::h36m_root());
   DatasetOptions options;
   options.actions = {"Walking"};
-  options.stride = 200;
+  options.downsample = 200;
   const PoseSet set = build_pose_set(data.mocap(), data.keypoints("gt"), {"S9"}, options, nullptr);
   ASSERT_GT(set.size(), 20);
   const int64_t n = set.size(), J = set.num_joints;

@@ -69,13 +69,13 @@ TEST_F(MiniData, CameraZeroMatchesHandComputation) {
 TEST_F(MiniData, StrideAndActionFilter) {
   H36mData data(root().string());
   DatasetOptions o;
-  o.stride = 2;
+  o.downsample = 2;
   const Datasets d = load_datasets(data, o);
   EXPECT_EQ(d.train.size(), (3 + 2) * 4);  // frames 0 2 4 of Walking, 0 2 of Eating 2
   std::set<uint32_t> frames;
   for (const auto& p : d.train.info) frames.insert(p.frame);
   EXPECT_EQ(frames, (std::set<uint32_t>{0, 2, 4}));
-  o.stride = 1;
+  o.downsample = 1;
   o.actions = {"Walking"};
   const Datasets w = load_datasets(data, o);
   EXPECT_EQ(w.train.size(), 5 * 4);

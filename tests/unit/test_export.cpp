@@ -8,8 +8,8 @@
 #include <torch/torch.h>
 
 #include "fixtures.h"
-#include "hoif/models/onnx.h"
-#include "hoif/models/torchscript.h"
+#include "hoif/export/onnx.h"
+#include "hoif/export/torchscript.h"
 #include "hoif/training/optimizer.h"
 
 using namespace hoif;
@@ -18,14 +18,14 @@ namespace {
 
 // A small model after a few training steps, so that weights and running statistics are not at
 // their initial values.
-std::shared_ptr<PoseLifter> trained_small_model(const std::string& name, int joints = 16) {
+std::shared_ptr<LiftingNetwork> trained_small_model(const std::string& name, int joints = 16) {
   torch::manual_seed(7);
   ModelConfig c;
   c.name = name;
   c.joints = joints;
   c.hid_dim = 16;
   c.num_layers = 2;
-  auto model = make_lifter(c);
+  auto model = make_network(c);
   const torch::Tensor x = torch::randn({32, joints, 2}) * 0.5, y = torch::randn({32, joints, 3}) * 0.2;
   FusedAdam adam(model->parameters(), torch::optim::AdamOptions(1e-2));
   model->train();

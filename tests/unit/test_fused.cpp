@@ -7,8 +7,8 @@
 #include "hoif/models/batch_shard.h"
 #include "hoif/models/fused.h"
 #include "hoif/models/gemm.h"
-#include "hoif/models/lifter.h"
-#include "hoif/models/precision.h"
+#include "hoif/models/network.h"
+#include "hoif/models/channel_product.h"
 #include "hoif/training/optimizer.h"
 
 using namespace hoif;
@@ -294,7 +294,7 @@ TEST_P(DroppedGradients, StepLikeZeroedOnes) {
   // The same model trained three steps with each way of clearing the gradients.
   auto train = [&](bool drop) {
     torch::manual_seed(6);
-    auto model = make_lifter(c);
+    auto model = make_network(c);
     FusedAdam adam(model->parameters(), torch::optim::AdamOptions(1e-2));
     for (int step = 0; step < 3; ++step) {
       if (drop)
@@ -321,7 +321,7 @@ TEST_P(FoldedInference, MatchesTheAutogradPathBeforeAndAfterTraining) {
   c.name = GetParam();
   c.hid_dim = 16;
   c.num_layers = 2;
-  auto model = make_lifter(c);
+  auto model = make_network(c);
   const torch::Tensor x = torch::randn({8, 16, 2}) * 0.5;
   FusedAdam adam(model->parameters(), torch::optim::AdamOptions(1e-2));
   for (int round = 0; round < 2; ++round) {
@@ -394,7 +394,7 @@ TEST(Bf16Inference, ChangesHoifNetOutputsByLittle) {
   torch::manual_seed(3);
   ModelConfig c;
   c.name = "hoif";
-  auto model = make_lifter(c);
+  auto model = make_network(c);
   model->eval();
   torch::NoGradGuard no_grad;
   const torch::Tensor x = torch::randn({64, 16, 2}) * 0.5;
@@ -432,7 +432,7 @@ TEST(HighOrderFolded, HoifNetInfersLargeBatchesInChunksExactly) {
   ModelConfig c;
   c.name = "hoif";
   c.hid_dim = 16;
-  auto model = make_lifter(c);
+  auto model = make_network(c);
   model->eval();
   const torch::Tensor x = torch::randn({kMixingFirstMaxBatch * 2 + 7, 16, 2}) * 0.5;
   const torch::Tensor reference = model->forward(x).detach();  // autograd on: the unfolded path, whole batch

@@ -125,6 +125,8 @@ TEST(Camera, BatchedFormsMatchSinglePoints) {
   EXPECT_FLOAT_EQ(px.values[1], 500.0f);
   EXPECT_FLOAT_EQ(px.values[2], 500.0f);
   EXPECT_FLOAT_EQ(px.values[3], 750.0f);
-  normalize_screen_inplace(px, 1000, 1000);
+  normalize_screen_inplace(px.data(), 2, 1000, 1000);
   EXPECT_FLOAT_EQ(px.values[3], 0.5f);
+  // The same as normalize_screen, in float.
+  EXPECT_FLOAT_EQ(px.values[2], static_cast<float>(normalize_screen({500, 750}, 1000, 1000).x()));
 }

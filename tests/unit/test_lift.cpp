@@ -12,7 +12,7 @@
 #include "hoif/inference/mirror.h"
 #include "hoif/geometry/skeleton.h"
 #include "hoif/hoif.h"
-#include "hoif/inference/lift.h"
+#include "hoif/inference/lift_keypoints.h"
 #include "hoif/training/checkpoint.h"
 
 using namespace hoif;
@@ -136,7 +136,7 @@ TEST(Lift, OutputIsRootRelativeAndFlipAveragingIsMirrorEquivariant) {
   c.name = "semgcn";
   c.hid_dim = 8;
   c.num_layers = 1;
-  auto model = make_lifter(c);
+  auto model = make_network(c);
   model->eval();
   KeypointTracks t;
   t.keypoints = ArrayF({2, 16, 3});
@@ -188,7 +188,7 @@ TEST(PublicApi, LoadsACheckpointLiftsOneOrManyPosesAndIsSafeAcrossThreads) {
   options.model.hid_dim = 16;
   options.model.num_layers = 2;
   options.model = options.model.resolved();
-  auto model = make_lifter(options.model);
+  auto model = make_network(options.model);
   const std::string path = (test::temp_dir("api") / "m.ckpt").string();
   save_checkpoint(path, options, TrainState{}, *model, nullptr);
 

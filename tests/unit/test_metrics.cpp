@@ -1,6 +1,8 @@
 // MPJPE, P-MPJPE and N-MPJPE against hand-computed values and known invariances.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <Eigen/Geometry>
 
 #include "hoif/data/h36m.h"
@@ -94,6 +96,16 @@ TEST(Report, ActionMeansAreFrameWeightedAndTheHeadlineIsUnweighted) {
   const std::string json = report_json(r);
   EXPECT_NE(json.find("\"per_action\""), std::string::npos);
   EXPECT_NE(json.find("\"Walking\""), std::string::npos);
+  // With what was evaluated, for results tables built from the file alone.
+  EvaluatedRun run;
+  run.checkpoint = "m.ckpt";
+  run.test_monitored = true;
+  run.absent_takes = {"S9 Discussion 1"};
+  const auto with_run = nlohmann::json::parse(report_json(r, &run));
+  EXPECT_EQ(with_run.at("checkpoint"), "m.ckpt");
+  EXPECT_EQ(with_run.at("test_monitored"), true);
+  EXPECT_EQ(with_run.at("absent_takes").at(0), "S9 Discussion 1");
+  EXPECT_DOUBLE_EQ(with_run.at("p1").get<double>(), 27.5);
 }
 
 TEST(Report, SizeOfThePredictionPerSubject) {

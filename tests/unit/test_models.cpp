@@ -9,7 +9,7 @@
 #include "fixtures.h"
 #include "hoif/core/error.h"
 #include "hoif/models/graph.h"
-#include "hoif/models/lifter.h"
+#include "hoif/models/network.h"
 
 using namespace hoif;
 
@@ -49,7 +49,7 @@ TEST(Models, ParameterCountsWithoutUnusedTensors) {
   for (const auto& [name, count] : expected) {
     ModelConfig c;
     c.name = name;
-    EXPECT_EQ(make_lifter(c)->parameter_count(), count) << name;
+    EXPECT_EQ(make_network(c)->parameter_count(), count) << name;
   }
 }
 
@@ -60,7 +60,7 @@ TEST(Models, EveryModelMapsPosesToPosesFor16And17Joints) {
       ModelConfig c;
       c.name = name;
       c.joints = joints;
-      auto model = make_lifter(c);
+      auto model = make_network(c);
       model->eval();
       const torch::Tensor y = model->forward(torch::randn({5, joints, 2}));
       EXPECT_EQ(y.sizes(), (std::vector<int64_t>{5, joints, 3})) << name;
@@ -71,10 +71,10 @@ TEST(Models, EveryModelMapsPosesToPosesFor16And17Joints) {
 TEST(Models, BadConfigurationsAreErrors) {
   ModelConfig c;
   c.name = "transformer";
-  EXPECT_THROW(make_lifter(c), Error);
+  EXPECT_THROW(make_network(c), Error);
   c.name = "hoif";
   c.joints = 15;
-  EXPECT_THROW(make_lifter(c), Error);
+  EXPECT_THROW(make_network(c), Error);
 }
 
 TEST(Models, ConfigRoundTripsThroughJson) {
@@ -100,7 +100,7 @@ TEST(ModelSize, TheBoundCoversEveryModelsWeights) {
       c.hid_dim = hid;
       c.num_layers = layers;
       c = c.resolved();
-      const double bytes = 4.0 * static_cast<double>(make_lifter(c)->parameter_count());
+      const double bytes = 4.0 * static_cast<double>(make_network(c)->parameter_count());
       EXPECT_LE(bytes, c.weight_bytes_bound()) << name << " " << c.hid_dim << "x" << c.num_layers;
     }
   ModelConfig huge;
@@ -118,7 +118,7 @@ TEST(ModelSize, NonFiniteWeightsAreNamed) {
   ModelConfig c;
   c.name = "semgcn";
   c.hid_dim = 8;
-  auto model = make_lifter(c.resolved());
+  auto model = make_network(c.resolved());
   EXPECT_EQ(test::error_of([&] { require_finite_weights(*model, "m.ckpt"); }), "");
   const auto p = model->named_parameters()[3];
   torch::NoGradGuard no_grad;

@@ -64,7 +64,7 @@ TEST_P(Parity, EvalOutputLossAndGradientsMatchTheOriginal) {
   c.hid_dim = pc.hid_dim;
   c.num_layers = pc.num_layers;
   c.dropout = 0.0;
-  auto model = make_lifter(c);
+  auto model = make_network(c);
   const ImportReport report = import_state_dict(*model, weights, path);
   for (const auto& unused : report.unused) {
     // Only what hoif deliberately leaves out may be left over.

@@ -163,7 +163,7 @@ class Resume : public ::testing::TestWithParam<std::tuple<const char*, bool>> {
       o.flip_augment = true;
       o.flip_test = true;
       o.weight_average = 0.9;
-      o.eval_stride = 3;
+      o.eval_downsample = 3;
       o.save_every_minutes = 1e-9;
       o.output_lr_scale = 0.5;
       o.weight_decay = 0.01;
@@ -314,7 +314,7 @@ TEST(OutputLearningRate, TheOutputLayerStepsByTheScaledRateTheOthersByTheRate) {
     TrainOptions o = TrainOptions::recipe(name);
     o.output_lr_scale = 0.1;
     torch::manual_seed(1);
-    auto model = make_lifter(o.model);
+    auto model = make_network(o.model);
     model->train();
     FusedAdam optimizer(parameter_groups(*model, o), torch::optim::AdamOptions(1.0));
     ASSERT_EQ(optimizer.param_groups().size(), 2u);
@@ -338,7 +338,7 @@ TEST(OutputLearningRate, TheOutputLayerStepsByTheScaledRateTheOthersByTheRate) {
     EXPECT_GE(others, 6);
   }
   TrainOptions originals = TrainOptions::recipe("hoif");
-  auto model = make_lifter(originals.model);
+  auto model = make_network(originals.model);
   EXPECT_EQ(parameter_groups(*model, originals).size(), 1u);
 }
 
@@ -346,7 +346,7 @@ TEST(OutputLearningRate, TheOutputLayerStepsByTheScaledRateTheOthersByTheRate) {
 // 1024 x 1024 layers and its output layer (45 x 1024: the 15 joints besides the root, whose
 // prediction is zero); none of its biases or BatchNorm scales.
 TEST(WeightDecay, DecaysTheWeightMatricesOnly) {
-  auto martinez = make_lifter(TrainOptions::recipe("martinez").model);
+  auto martinez = make_network(TrainOptions::recipe("martinez").model);
   const auto decayed = decayed_parameters(*martinez);
   ASSERT_EQ(decayed.size(), 6u);
   int64_t elements = 0;
@@ -354,7 +354,7 @@ TEST(WeightDecay, DecaysTheWeightMatricesOnly) {
   EXPECT_EQ(elements, 1024 * 32 + 4 * 1024 * 1024 + 45 * 1024);
   // SemGCN: the input layer, two per residual block (four blocks) and the output layer; its
   // softmax-normalised edge weights e (also two-dimensional) are left alone.
-  auto semgcn = make_lifter(TrainOptions::recipe("semgcn").model);
+  auto semgcn = make_network(TrainOptions::recipe("semgcn").model);
   EXPECT_EQ(decayed_parameters(*semgcn).size(), 10u);
 }
 
@@ -468,7 +468,7 @@ TEST(Training, LearnsTheSyntheticMapping) {
 TEST(Checkpoint, RoundTripKeepsModelOptimizerAndState) {
   const fs::path dir = test::temp_dir("ckpt_roundtrip");
   TrainOptions o = small_options(dir, "hgcn");
-  auto model = make_lifter(o.model);
+  auto model = make_network(o.model);
   torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(1e-3));
   const torch::Tensor x = torch::randn({4, 16, 2});
   torch::mse_loss(model->forward(x), torch::zeros({4, 16, 3})).backward();
@@ -499,7 +499,7 @@ TEST(Checkpoint, RoundTripKeepsModelOptimizerAndState) {
 TEST(Checkpoint, CorruptFilesAreCleanErrors) {
   const fs::path dir = test::temp_dir("ckpt_corrupt");
   TrainOptions o = small_options(dir, "semgcn");
-  auto model = make_lifter(o.model);
+  auto model = make_network(o.model);
   save_checkpoint((dir / "good.ckpt").string(), o, TrainState{}, *model, nullptr);
   fs::copy_file(dir / "good.ckpt", dir / "cut.ckpt");
   fs::resize_file(dir / "cut.ckpt", fs::file_size(dir / "good.ckpt") / 2);

@@ -17,10 +17,10 @@
 #include "hoif/core/error.h"
 #include "hoif/core/output_paths.h"
 #include "hoif/data/layouts.h"
-#include "hoif/detection/detect_media.h"
-#include "hoif/inference/lift.h"
+#include "hoif/media/detect_media.h"
+#include "hoif/inference/lift_keypoints.h"
 #include "hoif/evaluation/evaluate.h"
-#include "hoif/models/precision.h"
+#include "hoif/models/channel_product.h"
 #include "hoif/training/optimizer.h"
 #include "hoif/training/checkpoint.h"
 #include "hoif/training/recipe.h"
@@ -77,7 +77,7 @@ nlohmann::ordered_json bench_model(const std::string& name, double seconds, doub
                                    const std::string& profile) {
   const TrainOptions o = TrainOptions::recipe(name);
   torch::manual_seed(0);
-  auto model = make_lifter(o.model);
+  auto model = make_network(o.model);
   const int64_t J = o.model.joints;
   const double flops = model->forward_flops_per_pose();
 
@@ -148,7 +148,7 @@ struct PipelineRun {
 
 // Decode, track and detect every frame, then fill, smooth and lift them all, as `hoif lift
 // --video --smooth` does; the whole wall time counts.
-PipelineRun run_pipeline(const BenchFlags& f, const MoveNet& detector, PoseLifter& lifter) {
+PipelineRun run_pipeline(const BenchFlags& f, const MoveNet& detector, LiftingNetwork& lifter) {
   const auto start = Clock::now();
   DetectedMedia d = detect_media(f.video, detector, {.max_frames = f.frames, .progress = false});
   mark_lost_as_missing(d, f.video);
@@ -248,7 +248,7 @@ void run(const BenchFlags& f) {
     fmt::print("data: {} loaded and {} + {} poses built in {:.2f} s\n", f.data, sets.train.size(), sets.test.size(), load);
     if (f.full_eval)
       for (const auto& m : models) {
-        auto model = make_lifter(TrainOptions::recipe(m).model);
+        auto model = make_network(TrainOptions::recipe(m).model);
         const auto te = Clock::now();
         evaluate_model(*model, sets.test, torch::Device(torch::kCPU));
         const double s = since(te);

@@ -47,7 +47,7 @@ void run(const InfoOptions& o) {
     j["source"] = data.from_archive() ? "archive" : "npz";
     j["keypoints"] = o.dataset.keypoints;
     j["joints"] = d.train.num_joints ? d.train.num_joints : d.test.num_joints;
-    j["downsample"] = o.dataset.stride;
+    j["downsample"] = o.dataset.downsample;
     for (const auto& s : h36m_subjects())
       if (counts.count(s))
         j["subjects"][s] = {{"split", is_test_subject(s) ? "test" : "train"},
@@ -66,9 +66,9 @@ void run(const InfoOptions& o) {
     fmt::print("{}\n", j.dump(2));
     return;
   }
-  fmt::print("Human3.6M at {} ({}), keypoints '{}' ({} joints), frame stride {}\n", o.data,
+  fmt::print("Human3.6M at {} ({}), keypoints '{}' ({} joints), downsample {}\n", o.data,
              data.from_archive() ? "archive layout" : "prepared npz files", o.dataset.keypoints,
-             d.train.num_joints ? d.train.num_joints : d.test.num_joints, o.dataset.stride);
+             d.train.num_joints ? d.train.num_joints : d.test.num_joints, o.dataset.downsample);
   fmt::print("{:<5} {:<5} {:>5} {:>10}\n", "subj", "split", "takes", "poses");
   for (const auto& s : h36m_subjects())
     if (counts.count(s))
@@ -99,7 +99,7 @@ void register_data(CLI::App& app) {
   info->add_option("--keypoints", opts->dataset.keypoints,
                    "gt (16 joints), gt17, sh_pt_mpii, or a detections name (data_2d_h36m_<name>.npz)")
       ->capture_default_str();
-  info->add_option("--downsample", opts->dataset.stride, "Keep every N-th frame")->capture_default_str();
+  info->add_option("--downsample", opts->dataset.downsample, "Keep every N-th frame")->capture_default_str();
   info->add_option("--actions", opts->dataset.actions, "Only these actions")->delimiter(',');
   info->add_flag("--json", opts->json, "Print JSON instead of a table");
   info->callback([opts] { run(*opts); });

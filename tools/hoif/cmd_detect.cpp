@@ -8,7 +8,7 @@
 #include "hoif/core/error.h"
 #include "hoif/core/output_paths.h"
 #include "hoif/data/keypoint_files.h"
-#include "hoif/detection/detect_media.h"
+#include "hoif/media/detect_media.h"
 #include "runtime.h"
 
 namespace hoif::cli {

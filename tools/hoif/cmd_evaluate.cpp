@@ -1,9 +1,7 @@
 // hoif evaluate: Protocol 1 and 2 per action for a checkpoint; optional JSON and predictions.
-#include <filesystem>
 #include <set>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "hoif/core/atomic_file.h"
@@ -11,9 +9,8 @@
 #include "hoif/core/output_paths.h"
 #include "hoif/data/h36m.h"
 #include "hoif/evaluation/evaluate.h"
-#include "hoif/geometry/skeleton.h"
-#include "hoif/models/precision.h"
-#include "hoif/io/npz.h"
+#include "hoif/evaluation/predictions_file.h"
+#include "hoif/models/channel_product.h"
 #include "hoif/training/checkpoint.h"
 #include "runtime.h"
 
@@ -23,53 +20,11 @@ namespace {
 
 struct EvaluateFlags {
   std::string checkpoint, data, keypoints, json, export_path, device = "cpu";
-  int stride = 1, threads = 0;
+  int downsample = 1, threads = 0;
   bool flip_test = false, training_weights = false, bf16 = false, training_subjects = false;
   std::vector<std::string> actions;
   CLI::App* cmd = nullptr;
 };
-
-// Predictions with everything needed to recompute the metrics (see docs/DATA.md).
-void export_predictions(const std::string& path, const PoseSet& set, const ArrayF& predicted, const Mocap& mocap) {
-  const int64_t n = set.size();
-  Array<int64_t> subject({n}), action({n}), take({n}), camera({n}), frame({n});
-  for (int64_t i = 0; i < n; ++i) {
-    const PoseInfo& p = set.info[static_cast<size_t>(i)];
-    subject.values[static_cast<size_t>(i)] = p.subject;
-    action.values[static_cast<size_t>(i)] = p.action;
-    take.values[static_cast<size_t>(i)] = p.take;
-    camera.values[static_cast<size_t>(i)] = p.camera;
-    frame.values[static_cast<size_t>(i)] = p.frame;
-  }
-  std::vector<std::string> cameras(kH36mCameraIds.begin(), kH36mCameraIds.end());
-  // Per subject and camera: the world-to-camera rotation and the image size, for `hoif viz`.
-  const auto S = static_cast<int64_t>(set.subjects.size());
-  ArrayF rotation({S, 4, 3, 3});
-  Array<int64_t> image_size({S, 4, 2});
-  for (int64_t s = 0; s < S; ++s)
-    for (int64_t c = 0; c < 4; ++c) {
-      const Camera& cam = mocap.rig(set.subjects[static_cast<size_t>(s)])[static_cast<size_t>(c)];
-      for (int r = 0; r < 3; ++r)
-        for (int k = 0; k < 3; ++k) rotation.values[static_cast<size_t>(((s * 4 + c) * 3 + r) * 3 + k)] = static_cast<float>(cam.R(r, k));
-      image_size.values[static_cast<size_t>((s * 4 + c) * 2)] = cam.width;
-      image_size.values[static_cast<size_t>((s * 4 + c) * 2 + 1)] = cam.height;
-    }
-  write_npz(path, {{"poses_3d", encode_npy(NdArray::from(predicted))},
-                   {"targets_3d", encode_npy(NdArray::from(set.targets))},
-                   {"inputs_2d", encode_npy(NdArray::from(set.inputs))},
-                   {"subject", encode_npy(NdArray::from(subject))},
-                   {"action", encode_npy(NdArray::from(action))},
-                   {"take", encode_npy(NdArray::from(take))},
-                   {"camera", encode_npy(NdArray::from(camera))},
-                   {"frame", encode_npy(NdArray::from(frame))},
-                   {"camera_rotation", encode_npy(NdArray::from(rotation))},
-                   {"image_size", encode_npy(NdArray::from(image_size))},
-                   {"subject_names", encode_npy_strings(set.subjects)},
-                   {"action_names", encode_npy_strings(h36m_actions())},
-                   {"take_names", encode_npy_strings(set.takes)},
-                   {"camera_ids", encode_npy_strings(cameras)},
-                   {"joint_names", encode_npy_strings(h36m_skeleton_for(set.num_joints, path).names)}});
-}
 
 void run(const EvaluateFlags& f) {
   check_output_paths({{"the checkpoint", f.checkpoint}, {"--data", f.data}},
@@ -82,7 +37,7 @@ void run(const EvaluateFlags& f) {
   const std::string data_path = f.data.empty() ? c.options.data_path : f.data;
   if (data_path.empty()) fail("--data", "is required: the checkpoint does not say where its data is");
   DatasetOptions opts = c.options.data;
-  opts.stride = f.stride;
+  opts.downsample = f.downsample;
   opts.actions = f.actions;
   H36mData data(data_path);
   const Datasets sets = load_datasets(data, opts);
@@ -98,8 +53,8 @@ void run(const EvaluateFlags& f) {
   ArrayF predicted;
   const Bf16Inference precision(f.bf16);
   const EvaluationReport report = evaluate_model(model, evaluated, device, f.flip_test, &predicted);
-  fmt::print("{} ({}, epoch {}, {}), keypoints '{}', {}, frame stride {}{}{}\n", f.checkpoint, c.options.model.name,
-             c.state.epoch, weights, opts.keypoints, subjects, opts.stride,
+  fmt::print("{} ({}, epoch {}, {}), keypoints '{}', {}, downsample {}{}{}\n", f.checkpoint, c.options.model.name,
+             c.state.epoch, weights, opts.keypoints, subjects, opts.downsample,
              f.flip_test ? ", flip test-time averaging" : "", f.bf16 ? ", bf16 GEMMs" : "");
   std::set<std::pair<uint8_t, uint16_t>> takes;
   for (const auto& p : evaluated.info) takes.insert({p.subject, p.take});
@@ -117,30 +72,14 @@ void run(const EvaluateFlags& f) {
              "subject (above 1: predicted too small):{}\n",
              report.n_p1_pooled, scales);
   if (!f.json.empty()) {
-    // The report plus what was evaluated, so a results table can be built from the file alone.
-    nlohmann::ordered_json j;
-    j["checkpoint"] = f.checkpoint;
-    j["model"] = c.options.model.name;
-    j["keypoints"] = opts.keypoints;
-    j["epoch"] = c.state.epoch;
-    j["poses_seen"] = c.state.poses_seen;
-    j["train_minutes"] = c.state.train_seconds / 60.0;
-    j["downsample"] = opts.stride;
-    j["flip_test"] = f.flip_test;
-    // How the run was steered: by the test subjects after each epoch, or not (held-out subjects, or nothing).
-    j["test_monitored"] = c.options.monitor_test;
-    j["validation_subjects"] = c.options.data.validation_subjects;
-    j["weights"] = weights;
-    j["subjects"] = subjects;
-    j["bf16"] = f.bf16;
-    j["takes_evaluated"] = takes.size();
-    j["absent_takes"] = nlohmann::json::array();
+    EvaluatedRun run{f.checkpoint, c.options.model.name, opts.keypoints, c.state.epoch, c.state.poses_seen,
+                     c.state.train_seconds / 60.0, opts.downsample, f.flip_test, c.options.monitor_test,
+                     c.options.data.validation_subjects, weights, subjects, f.bf16, static_cast<int64_t>(takes.size()), {}};
     for (const auto& [s, t] : sets.absent)
-      if (is_evaluated(s)) j["absent_takes"].push_back(s + " " + t);
-    j.update(nlohmann::ordered_json::parse(report_json(report)));
-    write_file_atomically(f.json, j.dump(2) + "\n");
+      if (is_evaluated(s)) run.absent_takes.push_back(s + " " + t);
+    write_file_atomically(f.json, report_json(report, &run) + "\n");
   }
-  if (!f.export_path.empty()) export_predictions(f.export_path, evaluated, predicted, data.mocap());
+  if (!f.export_path.empty()) write_predictions_file(f.export_path, evaluated, predicted);
 }
 
 }  // namespace
@@ -152,7 +91,7 @@ void register_evaluate(CLI::App& app) {
   cmd->add_option("checkpoint", f->checkpoint, "A hoif checkpoint (.ckpt)")->required();
   cmd->add_option("--data", f->data, "Where the data is, if not where the checkpoint was trained");
   cmd->add_option("--keypoints", f->keypoints, "Must match the checkpoint's (it is taken from there)");
-  cmd->add_option("--downsample", f->stride, "Evaluate every N-th frame (the protocol uses all)")->capture_default_str();
+  cmd->add_option("--downsample", f->downsample, "Evaluate every N-th frame (the protocol uses all)")->capture_default_str();
   cmd->add_option("--actions", f->actions, "Only these actions")->delimiter(',');
   cmd->add_flag("--flip-test", f->flip_test, "Average each prediction with the lifted mirror image (test-time augmentation)");
   cmd->add_flag("--training-weights", f->training_weights,

@@ -4,8 +4,8 @@
 #include "commands.h"
 #include "hoif/core/error.h"
 #include "hoif/core/output_paths.h"
-#include "hoif/models/onnx.h"
-#include "hoif/models/torchscript.h"
+#include "hoif/export/onnx.h"
+#include "hoif/export/torchscript.h"
 #include "hoif/training/checkpoint.h"
 
 namespace hoif::cli {

@@ -1,5 +1,6 @@
 // hoif import-weights: a state dict of the original Python code (exported to npz) to a checkpoint.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "commands.h"
 #include "hoif/core/error.h"
@@ -25,7 +26,7 @@ void run(const ImportFlags& f) {
   o.model = o.model.resolved();
   o.data_path = f.data;
   o.data.keypoints = f.keypoints;
-  auto model = make_lifter(o.model);
+  auto model = make_network(o.model);
   const StateDict state = read_state_dict_npz(f.weights);
   const ImportReport report = import_state_dict(*model, state, f.weights);
   require_finite_weights(*model, f.weights);
@@ -46,7 +47,7 @@ void register_import_weights(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "import-weights",
       "Load weights of the original Python code (state_dict saved as npz, original parameter names) into a checkpoint");
-  cmd->add_option("--model", f->model, "martinez | semgcn | semgcn-nonlocal | hgcn | hoif")->required();
+  cmd->add_option("--model", f->model, fmt::format("{}", fmt::join(model_names(), " | ")))->required();
   cmd->add_option("--weights", f->weights,
                   "npz of the state dict: numpy.savez(f, **{k: v.numpy() for k, v in sd.items()})")
       ->required();

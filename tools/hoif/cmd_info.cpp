@@ -12,7 +12,7 @@ namespace {
 
 // One line per parameter and buffer: how a training run left the weights (say, an output layer
 // still within its initialisation's bounds, or BatchNorm scales near zero).
-void print_tensors(PoseLifter& model, const std::string& which) {
+void print_tensors(LiftingNetwork& model, const std::string& which) {
   fmt::print("tensors of the {} (name, shape, mean |x|, min, max; integer buffers by value)\n", which);
   const auto line = [](const std::string& kind, const std::string& name, const torch::Tensor& t) {
     const std::string shape = fmt::format("[{}]", fmt::join(t.sizes(), ", "));
@@ -48,8 +48,8 @@ void register_info(CLI::App& app) {
     fmt::print("{}\n", *path);
     fmt::print("model       {} ({} joints, hid_dim {}, num_layers {}, dropout {})\n", m.name, m.joints, m.hid_dim, m.num_layers, m.dropout);
     fmt::print("parameters  {} (all receive a gradient)\n", c.model->parameter_count());
-    fmt::print("data        {} (keypoints '{}', stride {})\n", c.options.data_path.empty() ? "-" : c.options.data_path,
-               c.options.data.keypoints, c.options.data.stride);
+    fmt::print("data        {} (keypoints '{}', downsample {})\n", c.options.data_path.empty() ? "-" : c.options.data_path,
+               c.options.data.keypoints, c.options.data.downsample);
     const TrainOptions& o = c.options;
     const std::string over = o.train_minutes > 0 ? fmt::format(" over {} min", o.train_minutes) : "";
     const std::string schedule = o.lr_schedule == "cosine"     ? fmt::format("lr {} cosine to {}{}", o.lr, o.lr_min, over)
@@ -68,7 +68,7 @@ void register_info(CLI::App& app) {
       fmt::print("per epoch   no evaluation (the test subjects were not looked at during training)\n");
     else
       fmt::print("per epoch   {}{} on every {} pose(s){}{}\n", o.evaluation_set(),
-                 held_out.empty() ? "" : fmt::format(" ({} held out)", fmt::join(held_out, " ")), o.eval_stride,
+                 held_out.empty() ? "" : fmt::format(" ({} held out)", fmt::join(held_out, " ")), o.eval_downsample,
                  o.flip_test ? ", flip test-time averaging" : "", o.monitor_test ? ": a test-monitored run" : "");
     fmt::print("state       epoch {} done{}, step {}, lr {:.4g}, {} poses seen, {:.1f} min training\n", s.epoch,
                s.batch_in_epoch ? fmt::format(" (+{} batches of the next)", s.batch_in_epoch) : "", s.step, s.lr,

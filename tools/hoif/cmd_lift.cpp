@@ -8,12 +8,12 @@
 #include "commands.h"
 #include "hoif/core/error.h"
 #include "hoif/core/output_paths.h"
-#include "hoif/detection/detect_media.h"
+#include "hoif/media/detect_media.h"
 #include "hoif/geometry/skeleton.h"
-#include "hoif/inference/lift.h"
+#include "hoif/inference/lift_keypoints.h"
 #include "hoif/inference/lifted_poses.h"
 #include "hoif/inference/motion_export.h"
-#include "hoif/models/precision.h"
+#include "hoif/models/channel_product.h"
 #include "hoif/training/checkpoint.h"
 #include "runtime.h"
 
@@ -66,22 +66,13 @@ LiftInput read_input(const LiftFlags& f) {
   return k;
 }
 
-// The poses with the 2D they were lifted from: (N, J, 3) keypoints with confidences split into
-// positions and scores.
+// The poses with the 2D they were lifted from.
 LiftedPoses lifted_poses(const LiftInput& input, const KeypointTracks& mapped, const ArrayF& poses,
                          const std::vector<std::string>& names) {
-  const int64_t N = mapped.keypoints.dim(0), J = mapped.keypoints.dim(1);
   LiftedPoses p;
   p.poses = poses;
   p.joint_names = names;
-  p.keypoints_2d = ArrayF({N, J, 2});
-  p.keypoint_scores = ArrayF({N, J});
-  for (int64_t i = 0; i < N * J; ++i) {
-    const float* k = &mapped.keypoints.values[static_cast<size_t>(i * 3)];
-    p.keypoints_2d.values[static_cast<size_t>(i * 2)] = k[0];
-    p.keypoints_2d.values[static_cast<size_t>(i * 2 + 1)] = k[1];
-    p.keypoint_scores.values[static_cast<size_t>(i)] = k[2];
-  }
+  p.set_keypoints(mapped.keypoints);
   p.width = input.width;
   p.height = input.height;
   p.frame = mapped.frame;
@@ -112,7 +103,7 @@ void check_flags(const LiftFlags& f) {
   if (!(f.fps >= 0) || std::isinf(f.fps)) fail("--fps", "must be positive");
   if (!(f.smoothing.min_cutoff > 0) || !(f.smoothing.beta >= 0) || std::isinf(f.smoothing.min_cutoff) || std::isinf(f.smoothing.beta))
     fail("--smooth-min-cutoff/--smooth-beta", "must be positive numbers");
-  check_output_paths({{"--model", f.model}, {"--input", f.input}, {"--image", f.image}, {"--video", f.video}}, {{"--output", f.output}});
+  check_output_paths({{"--checkpoint", f.model}, {"--input", f.input}, {"--image", f.image}, {"--video", f.video}}, {{"--output", f.output}});
 }
 
 void run(const LiftFlags& f) {
@@ -156,7 +147,7 @@ void run(const LiftFlags& f) {
 void register_lift(CLI::App& app) {
   auto f = std::make_shared<LiftFlags>();
   CLI::App* cmd = app.add_subcommand("lift", "3D poses from your own 2D keypoints (JSON, CSV, npz), a photo or a video");
-  cmd->add_option("--model", f->model, "A checkpoint (hoif train)")->required();
+  cmd->add_option("--checkpoint,--model", f->model, "A checkpoint (hoif train); --model is the older name")->required();
   cmd->add_option("--input", f->input, "Keypoints: MMPose/OpenPose JSON (or a folder of OpenPose JSON), CSV, or npz");
   cmd->add_option("--format", f->format, "Joint layout of --input: h36m16, h36m17, coco17, openpose25, mpii16");
   cmd->add_option("--width", f->width, "Image width in pixels (with --input)");

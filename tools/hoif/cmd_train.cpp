@@ -74,7 +74,7 @@ void apply(const TrainFlags& f, TrainOptions& o, bool resuming) {
   };
   const TrainOptions& v = f.options;
   set("--keypoints", o.data.keypoints, v.data.keypoints);
-  set("--downsample", o.data.stride, v.data.stride);
+  set("--downsample", o.data.downsample, v.data.downsample);
   set("--batch-size", o.batch_size, v.batch_size);
   set("--lr", o.lr, v.lr);
   if (!(std::isfinite(o.lr) && o.lr > 0)) fail("--lr", "must be a positive number");
@@ -126,7 +126,7 @@ void apply(const TrainFlags& f, TrainOptions& o, bool resuming) {
   if (given("--device")) o.device = v.device;
   if (given("--time-budget")) o.time_budget_minutes = v.time_budget_minutes;
   if (given("--flip-test")) o.flip_test = f.flip_test;
-  if (given("--eval-downsample")) o.eval_stride = v.eval_stride;
+  if (given("--eval-downsample")) o.eval_downsample = v.eval_downsample;
   if (given("--save-every")) o.save_every_minutes = v.save_every_minutes;
   o.checkpoint_dir = v.checkpoint_dir;
 }
@@ -145,8 +145,8 @@ void print_evaluation_plan(const TrainOptions& o, const Datasets& sets) {
 }
 
 void print_data_summary(const TrainOptions& o, const Datasets& sets, int threads) {
-  fmt::print("data: {} ({} training, {} test poses; keypoints '{}', {} joints, stride {}); {} threads on {}{}\n",
-             o.data_path, sets.train.size(), sets.test.size(), o.data.keypoints, sets.train.num_joints, o.data.stride,
+  fmt::print("data: {} ({} training, {} test poses; keypoints '{}', {} joints, downsample {}); {} threads on {}{}\n",
+             o.data_path, sets.train.size(), sets.test.size(), o.data.keypoints, sets.train.num_joints, o.data.downsample,
              threads, o.device, o.world_size > 1 ? fmt::format(", per rank; {} ranks, batch {} each", o.world_size,
                                                                o.batch_size / o.world_size) : "");
   if (!sets.absent.empty()) {
@@ -201,7 +201,7 @@ void run(TrainFlags& f) {
     if (r.options.training_time_used(r.resume->state.train_seconds))
       fail(path, fmt::format("has used its {} minutes of training (--train-minutes)", r.options.train_minutes));
   } else {
-    if (f.model.empty()) fail("--model", "is required (martinez, semgcn, semgcn-nonlocal, hgcn, hoif)");
+    if (f.model.empty()) fail("--model", fmt::format("is required ({})", fmt::join(model_names(), ", ")));
     if (f.options.data_path.empty()) fail("--data", "is required: the Human3.6M archive or a prepared folder");
     r.options = TrainOptions::recipe(f.model);
     apply(f, r.options, false);
@@ -214,7 +214,7 @@ void run(TrainFlags& f) {
   if (r.options.epochs < 1) fail("--epochs", "must be at least 1");
   if (r.options.batch_size < 1) fail("--batch-size", "must be at least 1");
   if (r.options.lr_decay < 1) fail("--lr-decay", "must be at least 1");
-  if (r.options.eval_stride < 1) fail("--eval-downsample", "must be at least 1");
+  if (r.options.eval_downsample < 1) fail("--eval-downsample", "must be at least 1");
   const int threads = setup_threads(r.options.threads);
   parse_device(r.options.device);
 
@@ -250,7 +250,7 @@ void register_train(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("train", "Train a model from scratch with the original recipe, or resume a run");
   f->cmd = cmd;
   TrainOptions& o = f->options;
-  cmd->add_option("--model", f->model, "martinez | semgcn | semgcn-nonlocal | hgcn | hoif");
+  cmd->add_option("--model", f->model, fmt::format("{}", fmt::join(model_names(), " | ")));
   cmd->add_option("--data", o.data_path, "The Human3.6M archive (folder or zip) or a prepared folder");
   cmd->add_option("--keypoints", o.data.keypoints, "gt, gt17, sh_pt_mpii, or a detections name")->default_str("gt");
   cmd->add_option("--epochs", o.epochs, "Epochs (default: the model's recipe)");
@@ -289,7 +289,7 @@ void register_train(CLI::App& app) {
                   "Keep an exponential moving average of the weights with this decay per step (e.g. 0.9998); "
                   "it is what is evaluated and saved as the model (0: off)")
       ->capture_default_str();
-  cmd->add_option("--eval-downsample", o.eval_stride, "Per-epoch evaluation on every N-th test pose")->capture_default_str();
+  cmd->add_option("--eval-downsample", o.eval_downsample, "Per-epoch evaluation on every N-th test pose")->capture_default_str();
   cmd->add_option("--save-every", o.save_every_minutes, "Also save last.ckpt within an epoch every this many minutes (0: off)")
       ->capture_default_str();
   cmd->add_flag("--no-max-norm", f->no_max_norm, "Do not clip the gradient norm at 1");
@@ -299,7 +299,7 @@ void register_train(CLI::App& app) {
   cmd->add_option("--dropout", o.model.dropout, "Dropout rate (default: the recipe's)");
   cmd->add_option("--hid-dim", o.model.hid_dim, "Hidden width (default: the model's)");
   cmd->add_option("--num-layers", o.model.num_layers, "Residual blocks / stages / hidden layers (default: the model's)");
-  cmd->add_option("--downsample", o.data.stride, "Keep every N-th frame")->default_str("1");
+  cmd->add_option("--downsample", o.data.downsample, "Keep every N-th frame")->default_str("1");
   cmd->add_option("--actions", o.data.actions, "Only these actions (comma-separated)")->delimiter(',');
   cmd->add_option("--validation-subjects", o.data.validation_subjects,
                   "Hold these training subjects out (comma-separated, e.g. S8) and evaluate them after each "

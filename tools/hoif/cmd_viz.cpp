@@ -4,10 +4,10 @@
 #include <array>
 #include <cmath>
 #include <filesystem>
-#include <numeric>
 
 #include <Eigen/Dense>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <torch/torch.h>
 
 #include "commands.h"
@@ -17,10 +17,10 @@
 #include "hoif/data/data_source.h"
 #include "hoif/data/dataset.h"
 #include "hoif/data/h36m.h"
+#include "hoif/evaluation/predictions_file.h"
 #include "hoif/inference/predict.h"
 #include "hoif/geometry/camera.h"
 #include "hoif/inference/lifted_poses.h"
-#include "hoif/io/npz.h"
 #include "hoif/training/checkpoint.h"
 #include "hoif/media/video_reader.h"
 #include "hoif/visualization/video.h"
@@ -78,19 +78,6 @@ std::vector<Eigen::Vector2d> pose2(const ArrayF& a, int64_t row, bool normalised
   return p;
 }
 
-void check_shape(const ArrayF& a, int64_t rows, int64_t last, const std::string& where) {
-  if (a.shape.size() != 3 || (rows >= 0 && a.shape[0] != rows) || a.shape[2] != last || (a.shape[1] != 16 && a.shape[1] != 17))
-    fail(where, fmt::format("expected shape (N, 16 or 17, {}), got a {}-d array", last, a.shape.size()));
-  for (const float v : a.values)
-    if (!std::isfinite(v)) fail(where, "holds NaN or infinite values");
-}
-
-std::string join(const std::vector<std::string>& names) {
-  std::string s;
-  for (const auto& n : names) s += (s.empty() ? "" : ", ") + n;
-  return s;
-}
-
 // The rows of `subject`, `take`, `camera` ordered by frame, or an error listing what exists.
 std::vector<int64_t> select_rows(const std::vector<PoseInfo>& info, const std::vector<std::string>& subjects,
                                  const std::vector<std::string>& takes, const VizFlags& f, const std::string& where) {
@@ -106,7 +93,7 @@ std::vector<int64_t> select_rows(const std::vector<PoseInfo>& info, const std::v
   if (available.empty()) fail(where, "has no poses of subject " + f.subject);
   if (rows.empty())
     fail("--action", fmt::format("no take '{}' of {} (camera {}) in {}; takes: {}", f.action, f.subject, f.camera, where,
-                                 join(available)));
+                                 fmt::join(available, ", ")));
   std::stable_sort(rows.begin(), rows.end(), [&](int64_t a, int64_t b) {
     return info[static_cast<size_t>(a)].frame < info[static_cast<size_t>(b)].frame;
   });
@@ -121,7 +108,7 @@ Sequence from_checkpoint(const VizFlags& f) {
   H36mData data(data_path);
   if (!data.mocap().positions.count(f.subject)) fail("--subject", "'" + f.subject + "' is not in " + data_path);
   DatasetOptions options = c.options.data;
-  options.stride = 1;
+  options.downsample = 1;
   options.actions = {};
   std::vector<SkippedTake> skipped;
   const PoseSet set = build_pose_set(data.mocap(), data.keypoints(options.keypoints), {f.subject}, options, &skipped);
@@ -151,57 +138,26 @@ Sequence from_checkpoint(const VizFlags& f) {
 }
 
 Sequence from_predictions(const VizFlags& f) {
-  const NpzReader npz(f.predictions);
-  for (const char* key : {"poses_3d", "targets_3d", "inputs_2d", "subject", "take", "camera", "frame", "subject_names",
-                          "take_names", "camera_rotation", "image_size"})
-    if (!npz.has(key))
-      fail(f.predictions, std::string("has no '") + key + "' (write it with `hoif evaluate CKPT --export FILE`)");
-  const std::string where = f.predictions;
-  const ArrayF predicted = npz.array("poses_3d").to_float(where + ":poses_3d");
-  check_shape(predicted, -1, 3, where + ":poses_3d");
-  const int64_t N = predicted.shape[0], J = predicted.shape[1];
-  const ArrayF targets = npz.array("targets_3d").to_float(where + ":targets_3d");
-  const ArrayF inputs = npz.array("inputs_2d").to_float(where + ":inputs_2d");
-  check_shape(targets, N, 3, where + ":targets_3d");
-  check_shape(inputs, N, 2, where + ":inputs_2d");
-  const auto subject = npz.array("subject").to_int64(where), take = npz.array("take").to_int64(where),
-             camera = npz.array("camera").to_int64(where), frame = npz.array("frame").to_int64(where);
-  const auto subject_names = decode_npy_strings(npz.load("subject_names"), where + ":subject_names");
-  const auto take_names = decode_npy_strings(npz.load("take_names"), where + ":take_names");
-  std::vector<PoseInfo> info(static_cast<size_t>(N));
-  for (int64_t i = 0; i < N; ++i) {
-    const auto u = static_cast<size_t>(i);
-    if (subject.size() != static_cast<size_t>(N) || subject[u] < 0 || subject[u] >= static_cast<int64_t>(subject_names.size()) ||
-        take[u] < 0 || take[u] >= static_cast<int64_t>(take_names.size()) || camera[u] < 0 || camera[u] > 3)
-      fail(where, "subject/take/camera indices are inconsistent with the name tables");
-    info[u] = {static_cast<uint8_t>(subject[u]), 0, static_cast<uint8_t>(camera[u]), static_cast<uint16_t>(take[u]),
-               static_cast<uint32_t>(frame[u])};
-  }
-  const std::vector<int64_t> rows = select_rows(info, subject_names, take_names, f, where);
-
-  const size_t s_index = info[static_cast<size_t>(rows[0])].subject;
-  const ArrayF rotation = npz.array("camera_rotation").to_float(where + ":camera_rotation");
-  const auto size = npz.array("image_size").to_int64(where + ":image_size");
-  if (rotation.values.size() != subject_names.size() * 36 || size.size() != subject_names.size() * 8)
-    fail(where, "camera_rotation / image_size do not match subject_names");
+  const PredictionsFile file = read_predictions_file(f.predictions);
+  const PoseSet& set = file.set;
+  const std::vector<int64_t> rows = select_rows(set.info, set.subjects, set.takes, f, f.predictions);
+  const Camera& cam = set.cameras[set.info[static_cast<size_t>(rows[0])].subject][static_cast<size_t>(f.camera)];
   Sequence s;
   s.title = fmt::format("{} {} camera {}", f.subject, f.action, f.camera);
-  for (int r = 0; r < 3; ++r)
-    for (int k = 0; k < 3; ++k)
-      s.camera_to_world(k, r) = rotation.values[(s_index * 4 + static_cast<size_t>(f.camera)) * 9 + static_cast<size_t>(r * 3 + k)];
-  s.width = static_cast<int>(size[(s_index * 4 + static_cast<size_t>(f.camera)) * 2]);
-  s.height = static_cast<int>(size[(s_index * 4 + static_cast<size_t>(f.camera)) * 2 + 1]);
-  s.joints = static_cast<int>(J);
+  s.camera_to_world = cam.R.transpose();
+  s.width = cam.width;
+  s.height = cam.height;
+  s.joints = set.num_joints;
   s.azimuth = kCameraAzimuths[static_cast<size_t>(f.camera)];
   // Exports may hold every N-th frame (evaluate --downsample): the source rate follows.
   if (rows.size() > 1) {
-    const int64_t step = frame[static_cast<size_t>(rows[1])] - frame[static_cast<size_t>(rows[0])];
+    const int64_t step = int64_t{set.info[static_cast<size_t>(rows[1])].frame} - set.info[static_cast<size_t>(rows[0])].frame;
     if (step > 0) s.fps = 50.0 / static_cast<double>(step);
   }
   for (const int64_t r : rows) {
-    s.keypoints.push_back(pose2(inputs, r, true, s.width, s.height));
-    s.predicted.push_back(pose3(predicted, r, true));
-    s.truth.push_back(pose3(targets, r, true));
+    s.keypoints.push_back(pose2(set.inputs, r, true, s.width, s.height));
+    s.predicted.push_back(pose3(file.predicted, r, true));
+    s.truth.push_back(pose3(set.targets, r, true));
   }
   return s;
 }

@@ -36,7 +36,7 @@ struct PoseSet {
 
 struct DatasetOptions {
   std::string keypoints = "gt";
-  int stride = 1;                    // keep every stride-th frame of each take and camera
+  int downsample = 1;                // keep every downsample-th frame of each take and camera (--downsample)
   std::vector<std::string> actions;  // empty: all 15
   // Training subjects held out of the training set as a validation set, so that a run's length
   // or epoch can be chosen without looking at the test subjects (empty: none, the originals).

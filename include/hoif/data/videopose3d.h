@@ -10,7 +10,7 @@
 
 #include "hoif/core/array.h"
 #include "hoif/data/mocap.h"
-#include "hoif/io/zip_archive.h"
+#include "hoif/io/zip.h"
 
 namespace hoif {
 

@@ -39,6 +39,8 @@ class ProcessGroup {
 
   int rank() const { return options_.rank; }
   int size() const { return options_.world_size; }
+  // "rank R of N": how errors name this process.
+  std::string name() const { return "rank " + std::to_string(rank()) + " of " + std::to_string(size()); }
 
   // Every rank's `values` replaced by their element-wise sum over the ranks (allreduce).
   virtual void sum(torch::Tensor& values) = 0;

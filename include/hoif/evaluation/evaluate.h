@@ -5,12 +5,12 @@
 #include "hoif/core/array.h"
 #include "hoif/data/dataset.h"
 #include "hoif/evaluation/report.h"
-#include "hoif/models/lifter.h"
+#include "hoif/models/network.h"
 
 namespace hoif {
 
 // Protocol 1 and 2 for the model on a pose set (predictions centred on their root for P1).
-EvaluationReport evaluate_model(PoseLifter& model, const PoseSet& set, const torch::Device& device, bool flip_test = false,
+EvaluationReport evaluate_model(LiftingNetwork& model, const PoseSet& set, const torch::Device& device, bool flip_test = false,
                                 ArrayF* predictions = nullptr);
 
 // The trivial baseline: every prediction is the mean training pose; pooled P1 in mm.

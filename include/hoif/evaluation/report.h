@@ -38,8 +38,27 @@ EvaluationReport protocol_report(const std::vector<double>& p1, const std::vecto
 
 // A fixed-width table: one row per action, then the average.
 std::string format_report(const EvaluationReport& report);
-// {"p1", "p2", "per_action": {action: {"p1", "p2", "poses"}}, "poses", "p1_pooled", "p2_pooled",
-//  "per_joint": {joint: p1}, "n_p1_pooled", "scale_per_subject": {subject: factor}} in millimetres.
-std::string report_json(const EvaluationReport& report, int indent = 2);
+
+// What was evaluated, written before the figures in the evaluation JSON (`hoif evaluate --json`),
+// so that a results table can be built from the file alone (scripts/make_results.py).
+struct EvaluatedRun {
+  std::string checkpoint, model, keypoints;
+  int epoch = 0;
+  int64_t poses_seen = 0;
+  double train_minutes = 0;
+  int downsample = 1;
+  bool flip_test = false;
+  bool test_monitored = false;  // the run was steered by the test subjects after each epoch
+  std::vector<std::string> validation_subjects;
+  std::string weights, subjects;
+  bool bf16 = false;
+  int64_t takes_evaluated = 0;
+  std::vector<std::string> absent_takes;
+};
+
+// The evaluation JSON: `run`'s fields (when given), then {"p1", "p2", "per_action": {action:
+// {"p1", "p2", "poses"}}, "poses", "p1_pooled", "p2_pooled", "per_joint": {joint: p1},
+// "n_p1_pooled", "scale_per_subject": {subject: factor}}, in millimetres.
+std::string report_json(const EvaluationReport& report, const EvaluatedRun* run = nullptr, int indent = 2);
 
 }  // namespace hoif

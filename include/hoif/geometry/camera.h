@@ -48,7 +48,7 @@ Eigen::Vector2d unnormalize_screen(const Eigen::Vector2d& normalized, int width,
 // Batched forms over (N, J, 3) world or camera poses.
 ArrayF poses_world_to_camera(const Camera& cam, const ArrayF& world);
 ArrayF poses_camera_to_pixels(const Camera& cam, const ArrayF& camera_frame);
-// In place on (N, J, 2) pixel poses.
-void normalize_screen_inplace(ArrayF& pixels, int width, int height);
+// normalize_screen in float, in place on `points` (x, y) pairs: what the training data holds.
+void normalize_screen_inplace(float* xy, int64_t points, int width, int height);
 
 }  // namespace hoif

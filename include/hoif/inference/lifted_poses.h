@@ -23,6 +23,9 @@ struct LiftedPoses {
   std::vector<int64_t> frame, person;    // per pose
   std::vector<uint8_t> lost;             // per pose: the detector lost the person; empty: never
 
+  // keypoints_2d (and keypoint_scores) from (N, J, 2) pixels, or (N, J, 3) with each point's
+  // confidence as the third value.
+  void set_keypoints(const ArrayF& keypoints);
   // One person's poses in frame order; none is an Error naming --person and `where` (the file).
   LiftedPoses person_track(int64_t person, const std::string& where) const;
 };

@@ -4,7 +4,7 @@
 #include <torch/types.h>
 
 #include "hoif/core/array.h"
-#include "hoif/models/lifter.h"
+#include "hoif/models/network.h"
 
 namespace hoif {
 
@@ -12,7 +12,7 @@ namespace hoif {
 // HOIF-Net evaluates 52k poses in 17 s at batch 256 and 58 s at batch 4096.
 // flip_test: also lift each mirrored pose, mirror the result back and average the two.
 // Predictions that are not finite (a broken model) are an Error.
-ArrayF predict_poses(PoseLifter& model, const ArrayF& inputs, const torch::Device& device, bool flip_test = false,
+ArrayF predict_poses(LiftingNetwork& model, const ArrayF& inputs, const torch::Device& device, bool flip_test = false,
                      int64_t batch_size = 256);
 
 }  // namespace hoif

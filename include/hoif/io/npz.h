@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "hoif/io/npy.h"
-#include "hoif/io/zip_archive.h"
+#include "hoif/io/zip.h"
 
 namespace hoif {
 

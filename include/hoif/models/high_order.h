@@ -14,7 +14,7 @@
 
 #include "hoif/models/graph.h"
 #include "hoif/models/layers.h"
-#include "hoif/models/lifter.h"
+#include "hoif/models/network.h"
 
 namespace hoif {
 
@@ -67,12 +67,13 @@ class HighOrderBlockImpl : public torch::nn::Module {
 TORCH_MODULE(HighOrderBlock);
 
 // HGCN: input block 2 -> 4 x hid, residual pairs of blocks, summing output layer.
-class HgcnModel : public PoseLifter {
+class HgcnModel : public LiftingNetwork {
  public:
   explicit HgcnModel(const ModelConfig& config);
   torch::Tensor forward(const torch::Tensor& poses_2d) override;
   double forward_flops_per_pose() const override;
   std::vector<torch::Tensor> folded_layers() override;
+  FoldedForm folded_form() const override;
 
  private:
   torch::nn::ModuleList gconv_input, gconv_layers;
@@ -83,13 +84,14 @@ class HgcnModel : public PoseLifter {
 
 // HOIF-Net: input layer (X0 = the 2D pose, l = 1), hidden layers l = 2..L+1 all with X0 = the
 // input layer's output, output layer (l = 1); no skips besides the initial residual.
-class HoifNetModel : public PoseLifter {
+class HoifNetModel : public LiftingNetwork {
  public:
   explicit HoifNetModel(const ModelConfig& config);
   torch::Tensor forward(const torch::Tensor& poses_2d) override;
   double forward_flops_per_pose() const override;
 
   std::vector<torch::Tensor> folded_layers() override;
+  FoldedForm folded_form() const override;
 
   static constexpr double kAlpha = 0.5, kLambda = 0.5;
   static double beta(int layer_index);
@@ -100,5 +102,11 @@ class HoifNetModel : public PoseLifter {
   std::vector<HighOrderBlock> hidden_;
   HighOrderGraphConv gconv_output{nullptr};
 };
+
+// The original's names: layers that sum the four orders use its second bias vector (both
+// models); HOIF-Net's hidden layers are gconv1..gconv7 and then gconv16 (gconv8..15 are built,
+// never called).
+std::string hgcn_original_name(const ModelConfig& config, const std::string& hoif_name);
+std::string hoif_original_name(const ModelConfig& config, const std::string& hoif_name);
 
 }  // namespace hoif

@@ -6,7 +6,7 @@
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/container/modulelist.h>
 
-#include "hoif/models/lifter.h"
+#include "hoif/models/network.h"
 
 namespace hoif {
 
@@ -24,7 +24,7 @@ class LinearStageImpl : public torch::nn::Module {
 };
 TORCH_MODULE(LinearStage);
 
-class MartinezModel : public PoseLifter {
+class MartinezModel : public LiftingNetwork {
  public:
   explicit MartinezModel(const ModelConfig& config);
   torch::Tensor forward(const torch::Tensor& poses_2d) override;
@@ -32,6 +32,7 @@ class MartinezModel : public PoseLifter {
   std::string output_layer_name() const override { return "w2"; }
   double forward_flops_per_pose() const override;
   std::vector<torch::Tensor> folded_layers() override;
+  FoldedForm folded_form() const override { return {}; }
 
  private:
   torch::nn::Linear w1{nullptr}, w2{nullptr};

@@ -9,7 +9,7 @@
 
 #include "hoif/models/graph.h"
 #include "hoif/models/layers.h"
-#include "hoif/models/lifter.h"
+#include "hoif/models/network.h"
 
 namespace hoif {
 
@@ -88,14 +88,16 @@ class GraphNonLocalImpl : public torch::nn::Module {
 };
 TORCH_MODULE(GraphNonLocal);
 
-class SemGcnModel : public PoseLifter {
+class SemGcnModel : public LiftingNetwork {
  public:
-  explicit SemGcnModel(const ModelConfig& config);
+  // with_nonlocal: SemGCN with non-local blocks (the model semgcn-nonlocal).
+  explicit SemGcnModel(const ModelConfig& config, bool with_nonlocal = false);
   torch::Tensor forward(const torch::Tensor& poses_2d) override;
   double forward_flops_per_pose() const override;
   // The graph layers, 3 tensors each, in order; then (semgcn-nonlocal) each non-local block's
   // GraphNonLocalImpl::kFoldedTensors, the block after the input first.
   std::vector<torch::Tensor> folded_layers() override;
+  FoldedForm folded_form() const override;
 
  private:
   torch::nn::ModuleList gconv_input, gconv_layers;
@@ -104,5 +106,8 @@ class SemGcnModel : public PoseLifter {
   std::vector<GraphNonLocal> nonlocal_;  // empty, or one after the input and after each block
   SemGraphConv gconv_output{nullptr};
 };
+
+// The original wraps each non-local block in a module holding it as `nonlocal`.
+std::string semgcn_nonlocal_original_name(const ModelConfig& config, const std::string& hoif_name);
 
 }  // namespace hoif

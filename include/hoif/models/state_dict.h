@@ -7,7 +7,7 @@
 
 #include <torch/types.h>
 
-#include "hoif/models/lifter.h"
+#include "hoif/models/network.h"
 
 namespace hoif {
 
@@ -29,6 +29,6 @@ struct ImportReport {
 
 // Copies every parameter and buffer of `model` from `state` (by original name); a missing entry
 // or a shape mismatch is an error naming `where`.
-ImportReport import_state_dict(PoseLifter& model, const StateDict& state, const std::string& where);
+ImportReport import_state_dict(LiftingNetwork& model, const StateDict& state, const std::string& where);
 
 }  // namespace hoif

@@ -9,7 +9,7 @@
 #include <torch/optim/optimizer.h>
 
 #include "hoif/inference/checkpoint_file.h"
-#include "hoif/models/lifter.h"
+#include "hoif/models/network.h"
 #include "hoif/training/recipe.h"
 
 namespace hoif {
@@ -43,7 +43,7 @@ struct TrainState {
 // With `average` (training with a weight average), the checkpoint's model is the average, what
 // evaluation, export and lifting use; the optimizer's weights are kept beside it to resume from.
 void save_checkpoint(const std::string& path, const TrainOptions& options, const TrainState& state,
-                     PoseLifter& model, torch::optim::Optimizer* optimizer, PoseLifter* average = nullptr);
+                     LiftingNetwork& model, torch::optim::Optimizer* optimizer, LiftingNetwork* average = nullptr);
 
 // A checkpoint file (inference/checkpoint_file.h) with its options and training state read.
 struct LoadedCheckpoint : CheckpointFile {
@@ -59,7 +59,7 @@ LoadedCheckpoint load_checkpoint_from_memory(const std::string& bytes, const std
 // optimizer's weights kept beside a weight average (a clear error naming the file if the run kept
 // none apart), and their name for reports: "weights", "weight average" or "training weights".
 struct CheckpointWeights {
-  PoseLifter& model;
+  LiftingNetwork& model;
   std::string name;
 };
 CheckpointWeights checkpoint_weights(const LoadedCheckpoint& checkpoint, bool training_weights);

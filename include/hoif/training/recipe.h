@@ -1,11 +1,8 @@
 #pragma once
-// What `hoif train` does and the original recipes it defaults to (section 2 of the methods
-// reference, ../shared/docs/REFERENCE.md beside the repository):
-//   martinez         batch 64,  200 epochs, lr 1e-3 x0.96 every 100k steps, dropout 0.5
-//   semgcn           batch 64,   50 epochs, lr 1e-3 x0.96 every 100k steps
-//   semgcn-nonlocal  batch 64,   30 epochs, lr 1e-3 x0.96 every 100k steps
-//   hgcn             batch 256,  50 epochs, lr 1e-3 x0.80 every 100k steps
-//   hoif             batch 256,  50 epochs, lr 1e-3 x0.80 every 100k steps
+// What `hoif train` does and the original recipes it defaults to (batch size, epochs and
+// learning-rate decay per model: OriginalRecipe in models/registry.cpp, from section 2 of the
+// methods reference, ../shared/docs/REFERENCE.md beside the repository); lr 1e-3 decayed every
+// 100k steps, Martinez's dropout 0.5.
 // All: Adam, gradient-norm clipping at 1, MSE in metres, reshuffled every epoch.
 // Beyond the originals (off by default): a cosine schedule over the run's steps or over a
 // fixed training time, flip, bone-length and rotation augmentation, flip test-time averaging in the
@@ -16,7 +13,7 @@
 #include <string>
 
 #include "hoif/data/dataset.h"
-#include "hoif/models/lifter.h"
+#include "hoif/models/network.h"
 
 namespace hoif {
 
@@ -50,7 +47,7 @@ struct TrainOptions {
   // Off by default, so that no run looks at the test set by accident: such a run is marked
   // "test-monitored" in its checkpoint, its log and every result made from it.
   bool monitor_test = false;
-  int eval_stride = 1;        // per-epoch evaluation on every N-th test pose
+  int eval_downsample = 1;        // per-epoch evaluation on every N-th test pose
   double weight_average = 0;  // > 0: keep, evaluate and save an average of the weights with this per-step decay
   double save_every_minutes = 10;  // also save last.ckpt within an epoch this often (0: only at epoch ends)
   bool max_norm = true;       // clip the global gradient norm at 1

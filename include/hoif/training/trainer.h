@@ -48,11 +48,11 @@ TrainOutcome train_model(TrainRun& run);
 
 // The optimizer's parameter groups: one (the originals), or with options.output_lr_scale != 1
 // two, the output layer's second.
-std::vector<torch::optim::OptimizerParamGroup> parameter_groups(PoseLifter& model, const TrainOptions& options);
+std::vector<torch::optim::OptimizerParamGroup> parameter_groups(LiftingNetwork& model, const TrainOptions& options);
 // What options.weight_decay shrinks: the weight matrices of the linear and graph-convolution
 // layers (parameters named W or weight with two or more dimensions), not biases, BatchNorm's
 // scales or the softmax-normalised edge weights.
-std::vector<torch::Tensor> decayed_parameters(PoseLifter& model);
+std::vector<torch::Tensor> decayed_parameters(LiftingNetwork& model);
 // Sets the groups' learning rate to `lr`, the output layer's to lr * options.output_lr_scale.
 void set_learning_rate(torch::optim::Optimizer& optimizer, const TrainOptions& options, double lr);
 

@@ -1,4 +1,4 @@
-#include "hoif/inference/lift.h"
+#include "hoif/inference/lift_keypoints.h"
 
 #include <algorithm>
 #include <cmath>
@@ -119,7 +119,7 @@ void smooth_tracks(KeypointTracks& t, double fps, double image_height, const One
   }
 }
 
-ArrayF lift_keypoints(PoseLifter& model, KeypointTracks& t, const LiftOptions& o, const torch::Device& device) {
+ArrayF lift_keypoints(LiftingNetwork& model, KeypointTracks& t, const LiftOptions& o, const torch::Device& device) {
   const int J = model.config().joints;
   if (t.keypoints.ndim() != 3 || t.keypoints.dim(1) != J || t.keypoints.dim(2) != 3)
     fail("keypoints", fmt::format("the model takes {} joints, the keypoints have {}", J, t.keypoints.dim(1)));

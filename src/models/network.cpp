@@ -1,4 +1,4 @@
-#include "hoif/models/lifter.h"
+#include "hoif/models/network.h"
 
 #include <algorithm>
 
@@ -7,36 +7,26 @@
 #include <torch/torch.h>
 
 #include "hoif/core/error.h"
-#include "hoif/models/high_order.h"
-#include "hoif/models/martinez.h"
-#include "hoif/models/semgcn.h"
+#include "hoif/models/registry.h"
 
 namespace hoif {
 
 const std::vector<std::string>& model_names() {
-  static const std::vector<std::string> names = {"martinez", "semgcn", "semgcn-nonlocal", "hgcn", "hoif"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n;
+    for (const auto& s : model_specs()) n.push_back(s.name);
+    return n;
+  }();
   return names;
 }
 
 ModelConfig ModelConfig::resolved() const {
-  const auto& names = model_names();
-  if (std::find(names.begin(), names.end(), name) == names.end())
-    fail("--model", "unknown model '" + name + "' (choose martinez, semgcn, semgcn-nonlocal, hgcn or hoif)");
+  const ModelSpec& spec = model_spec(name);
   if (joints != 16 && joints != 17) fail("--model", "models take 16 or 17 joints, not " + std::to_string(joints));
   ModelConfig c = *this;
-  struct Defaults {
-    const char* name;
-    int hid, layers;
-    double dropout;
-  };
-  static constexpr Defaults defaults[] = {
-      {"martinez", 1024, 2, 0.5}, {"semgcn", 128, 4, 0.0}, {"semgcn-nonlocal", 128, 4, 0.0}, {"hgcn", 96, 4, 0.0}, {"hoif", 64, 8, 0.0}};
-  for (const auto& d : defaults)
-    if (name == d.name) {
-      if (c.hid_dim <= 0) c.hid_dim = d.hid;
-      if (c.num_layers <= 0) c.num_layers = d.layers;
-      if (c.dropout < 0) c.dropout = d.dropout;
-    }
+  if (c.hid_dim <= 0) c.hid_dim = spec.hid_dim;
+  if (c.num_layers <= 0) c.num_layers = spec.num_layers;
+  if (c.dropout < 0) c.dropout = spec.dropout;
   if (c.dropout >= 1.0) fail("--dropout", "must be below 1");
   if (hid_dim < 0) fail("--hid-dim", "must be positive (0: the model's default)");
   if (num_layers < 0) fail("--num-layers", "must be positive (0: the model's default)");
@@ -44,7 +34,8 @@ ModelConfig ModelConfig::resolved() const {
     fail("--hid-dim/--num-layers", fmt::format("a {} of width {} and {} layers could need {:.3g} GB of weights; hoif builds "
                                                "models up to {:.3g} GB",
                                                name, c.hid_dim, c.num_layers, c.weight_bytes_bound() / 1e9, kMaxModelBytes / 1e9));
-  if (name == "semgcn-nonlocal" && c.hid_dim % 2) fail("--hid-dim", "semgcn-nonlocal needs an even width");
+  if (c.hid_dim % spec.width_multiple)
+    fail("--hid-dim", fmt::format("{} needs a width that is a multiple of {}", name, spec.width_multiple));
   return c;
 }
 
@@ -82,18 +73,15 @@ void require_finite_weights(const torch::nn::Module& model, const std::string& w
   for (const auto& b : model.named_buffers()) check(b.key(), b.value());
 }
 
-int64_t PoseLifter::parameter_count() const {
+int64_t LiftingNetwork::parameter_count() const {
   int64_t n = 0;
   for (const auto& p : parameters()) n += p.numel();
   return n;
 }
 
-std::shared_ptr<PoseLifter> make_lifter(const ModelConfig& config) {
+std::shared_ptr<LiftingNetwork> make_network(const ModelConfig& config) {
   const ModelConfig c = config.resolved();
-  if (c.name == "martinez") return std::make_shared<MartinezModel>(c);
-  if (c.name == "semgcn" || c.name == "semgcn-nonlocal") return std::make_shared<SemGcnModel>(c);
-  if (c.name == "hgcn") return std::make_shared<HgcnModel>(c);
-  return std::make_shared<HoifNetModel>(c);
+  return model_spec(c.name).make(c);
 }
 
 }  // namespace hoif

@@ -1,4 +1,4 @@
-#include "hoif/io/zip_archive.h"
+#include "hoif/io/zip.h"
 
 #include <zip.h>
 

@@ -1,4 +1,4 @@
-#include "hoif/models/torchscript.h"
+#include "hoif/export/torchscript.h"
 
 #include <sstream>
 
@@ -6,15 +6,12 @@
 #include <torch/torch.h>
 
 #include "hoif/core/atomic_file.h"
-#include "hoif/core/error.h"
-#include "hoif/geometry/skeleton.h"
-#include "hoif/models/high_order.h"
 
 namespace hoif {
 
 namespace {
 
-// Each family's forward over `layers` (PoseLifter::folded_layers, in order). The graph
+// Each family's forward over `layers` (LiftingNetwork::folded_layers, in order). The graph
 // models work joint-major, (J, B, C), as the C++ layers do.
 const char* kHighOrder = R"JIT(
 def conv(self, x: Tensor, x0: Tensor, i: int, alpha: float, relu: bool, sum_orders: bool) -> Tensor:
@@ -124,7 +121,7 @@ def forward(self, poses_2d: Tensor) -> Tensor:
 
 }  // namespace
 
-void export_torchscript(PoseLifter& model, const std::string& path) {
+void export_torchscript(LiftingNetwork& model, const std::string& path) {
   const ModelConfig& c = model.config();
   model.eval();
   std::vector<torch::Tensor> layers;
@@ -136,19 +133,22 @@ void export_torchscript(PoseLifter& model, const std::string& path) {
   m.register_attribute("layers", c10::ListType::ofTensors(), c10::List<torch::Tensor>(layers));
   m.register_attribute("model_name", c10::StringType::get(), c.name);
   m.register_attribute("num_joints", c10::IntType::get(), static_cast<int64_t>(c.joints));
-  if (c.name == "hoif" || c.name == "hgcn") {
-    m.register_attribute("alpha", c10::FloatType::get(), c.name == "hoif" ? HoifNetModel::kAlpha : 0.0);
-    m.register_attribute("residual_pairs", c10::BoolType::get(), c.name == "hgcn");
-    m.define(kHighOrder);
-  } else if (c.name == "semgcn" || c.name == "semgcn-nonlocal") {
-    const int64_t graph_layers = 2 * c.num_layers + 2, nonlocal = c.name == "semgcn" ? 0 : c.num_layers + 1;
-    m.register_attribute("num_graph_layers", c10::IntType::get(), graph_layers);
-    m.register_attribute("num_nonlocal", c10::IntType::get(), nonlocal);
-    m.register_attribute("group_size", c10::IntType::get(),
-                         static_cast<int64_t>(h36m_skeleton_for(c.joints, path).nonlocal_groups.front().size()));
-    m.define(kSemGcn);
-  } else {
-    m.define(kLinear);
+  const FoldedForm form = model.folded_form();
+  switch (form.kind) {
+    case FoldedForm::Kind::high_order:
+      m.register_attribute("alpha", c10::FloatType::get(), form.alpha);
+      m.register_attribute("residual_pairs", c10::BoolType::get(), form.residual_pairs);
+      m.define(kHighOrder);
+      break;
+    case FoldedForm::Kind::semantic_graph:
+      m.register_attribute("num_graph_layers", c10::IntType::get(), form.graph_layers);
+      m.register_attribute("num_nonlocal", c10::IntType::get(), form.nonlocal_blocks);
+      m.register_attribute("group_size", c10::IntType::get(), form.group_size);
+      m.define(kSemGcn);
+      break;
+    case FoldedForm::Kind::linear:
+      m.define(kLinear);
+      break;
   }
   // In memory first, then checked I/O: LibTorch's file writer ends the program on a full disk.
   std::ostringstream program;

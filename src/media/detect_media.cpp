@@ -1,4 +1,4 @@
-#include "hoif/detection/detect_media.h"
+#include "hoif/media/detect_media.h"
 
 #include <algorithm>
 #include <chrono>

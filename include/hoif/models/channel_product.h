@@ -1,4 +1,7 @@
 #pragma once
+// The channel products of every layer (channel_mm: activations times weights), on fp32 GEMMs
+// (gemm.h) or, for inference, bf16 ones.
+//
 // bf16 inference. Within a Bf16Inference scope, the channel GEMMs of passes without autograd take
 // bf16 operands and accumulate in fp32 (LibTorch hands bf16 products to oneDNN, whose AVX-512
 // BF16 kernels run about twice the fp32 rate on this machine's CPU); everything between the

@@ -1,4 +1,4 @@
-#include "hoif/models/precision.h"
+#include "hoif/models/channel_product.h"
 #include "hoif/models/gemm.h"
 
 #include <torch/torch.h>

@@ -1,4 +1,4 @@
-#include "hoif/models/onnx.h"
+#include "hoif/export/onnx.h"
 
 #include <fstream>
 
@@ -9,7 +9,7 @@
 
 #include "hoif/core/atomic_file.h"
 #include "hoif/core/error.h"
-#include "hoif/models/high_order.h"
+#include "hoif/models/network.h"
 
 namespace hoif {
 
@@ -84,7 +84,7 @@ std::string graph_conv(GraphBuilder& g, const std::string& x, const torch::Tenso
   return g.reshape(v, {-1, J, K_out * O});
 }
 
-// HGCN / HOIF-Net layer from PoseLifter::folded_layers: mixing (4J, J) with rows k·J + j,
+// HGCN / HOIF-Net layer from LiftingNetwork::folded_layers: mixing (4J, J) with rows k·J + j,
 // weights (C, 4·O), bias. out = Σ or concat_k [(1 - α) A_k X + α X0] W_k + b.
 std::string high_order_layer(GraphBuilder& g, const std::string& x, const std::string& x0, const torch::Tensor* t,
                              double alpha, bool sum_orders, bool relu) {
@@ -113,17 +113,17 @@ std::string sem_layer(GraphBuilder& g, const std::string& x, const torch::Tensor
   return relu ? g.relu(v) : v;
 }
 
-std::string build(GraphBuilder& g, const std::string& name, const std::vector<torch::Tensor>& t, int64_t J) {
+std::string build(GraphBuilder& g, const FoldedForm& form, const std::vector<torch::Tensor>& t, int64_t J) {
   const std::string input = "poses_2d";
-  if (name == "hoif") {
-    const double alpha = HoifNetModel::kAlpha;
+  if (form.kind == FoldedForm::Kind::high_order && !form.residual_pairs) {  // HOIF-Net
+    const double alpha = form.alpha;
     const size_t n = t.size() / 3;
     const std::string x0 = high_order_layer(g, input, input, &t[0], alpha, false, true);
     std::string x = x0;
     for (size_t i = 1; i + 1 < n; ++i) x = high_order_layer(g, x, x0, &t[3 * i], alpha, false, true);
     return high_order_layer(g, x, x0, &t[3 * (n - 1)], alpha, true, false);
   }
-  if (name == "hgcn") {
+  if (form.kind == FoldedForm::Kind::high_order) {  // HGCN: no initial residual, residual pairs
     const size_t n = t.size() / 3;
     std::string x = high_order_layer(g, input, "", &t[0], 0.0, false, true);
     for (size_t i = 1; i + 1 < n - 1; i += 2)
@@ -131,7 +131,7 @@ std::string build(GraphBuilder& g, const std::string& name, const std::vector<to
                                     false, true));
     return high_order_layer(g, x, "", &t[3 * (n - 1)], 0.0, true, false);
   }
-  if (name == "semgcn") {
+  if (form.kind == FoldedForm::Kind::semantic_graph) {
     const size_t n = t.size() / 3;
     std::string x = sem_layer(g, input, &t[0], true);
     for (size_t i = 1; i + 1 < n - 1; i += 2) x = g.add(x, sem_layer(g, sem_layer(g, x, &t[3 * i], true), &t[3 * i + 3], true));
@@ -162,11 +162,12 @@ void add_value_info(onnx::ValueInfoProto* v, const std::string& name, int64_t J,
 
 }  // namespace
 
-void export_onnx(PoseLifter& model, const std::string& path) {
+void export_onnx(LiftingNetwork& model, const std::string& path) {
   const ModelConfig& c = model.config();
   // Its non-local blocks need a product of two computed values per pose, which the runtime the
   // tests check with (OpenCV 4.6) cannot run; an export nobody has run is not offered.
-  if (c.name == "semgcn-nonlocal") fail(path, "semgcn-nonlocal cannot be exported to ONNX yet (TorchScript works)");
+  const FoldedForm form = model.folded_form();
+  if (form.nonlocal_blocks > 0) fail(path, c.name + " cannot be exported to ONNX yet (TorchScript works)");
   model.eval();
   std::vector<torch::Tensor> layers;
   {
@@ -184,7 +185,7 @@ void export_onnx(PoseLifter& model, const std::string& path) {
   graph->set_name(c.name);
   add_value_info(graph->add_input(), "poses_2d", c.joints, 2);
   GraphBuilder g(*graph);
-  const std::string out = build(g, c.name, layers, c.joints);
+  const std::string out = build(g, form, layers, c.joints);
   g.op("Identity", {out}, "poses_3d");
   add_value_info(graph->add_output(), "poses_3d", c.joints, 3);
   try {

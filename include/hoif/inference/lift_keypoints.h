@@ -9,7 +9,7 @@
 
 #include "hoif/data/keypoint_files.h"
 #include "hoif/geometry/one_euro.h"
-#include "hoif/models/lifter.h"
+#include "hoif/models/network.h"
 
 namespace hoif {
 
@@ -47,7 +47,7 @@ void smooth_tracks(KeypointTracks& tracks, double fps, double image_height, cons
 // Joints off the image are dropped and missing joints of `tracks` filled in place first
 // (fill_missing_joints), so the caller can report the 2D input that was lifted. A model whose
 // output is not finite is an error, never a file of NaN.
-ArrayF lift_keypoints(PoseLifter& model, KeypointTracks& tracks, const LiftOptions& options,
+ArrayF lift_keypoints(LiftingNetwork& model, KeypointTracks& tracks, const LiftOptions& options,
                       const torch::Device& device);
 
 }  // namespace hoif

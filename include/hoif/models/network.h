@@ -1,6 +1,7 @@
 #pragma once
 // The common face of the five models: (B, J, 2) width-normalised 2D in, (B, J, 3) camera-frame
-// root-relative 3D (metres) out. Chosen by name; the configuration travels in checkpoints.
+// root-relative 3D (metres) out. Chosen by name (registry.h); the configuration travels in
+// checkpoints.
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,9 +35,21 @@ constexpr double kMaxModelBytes = 2.0 * (1 << 30);
 // A clear error naming `where` and the tensor if any weight or buffer is NaN or infinite.
 void require_finite_weights(const torch::nn::Module& model, const std::string& where);
 
-class PoseLifter : public torch::nn::Module {
+// How an exporter (export/) rebuilds a network's inference computation from its folded_layers():
+// which kind of computation, and the constants that are not tensors.
+struct FoldedForm {
+  enum class Kind { linear, semantic_graph, high_order } kind = Kind::linear;
+  // high_order: the weight of the initial residual X0 (HOIF-Net; 0: none) and whether the hidden
+  // layers come in residual pairs (HGCN).
+  double alpha = 0;
+  bool residual_pairs = false;
+  // semantic_graph: graph layers, non-local blocks (0: plain SemGCN), joints per non-local group.
+  int64_t graph_layers = 0, nonlocal_blocks = 0, group_size = 0;
+};
+
+class LiftingNetwork : public torch::nn::Module {
  public:
-  explicit PoseLifter(ModelConfig config) : config_(std::move(config)) {}
+  explicit LiftingNetwork(ModelConfig config) : config_(std::move(config)) {}
   virtual torch::Tensor forward(const torch::Tensor& poses_2d) = 0;
   // The linear model predicts J - 1 joints and pads the root with zeros; its loss leaves the root out.
   virtual bool predicts_root() const { return true; }
@@ -52,11 +65,12 @@ class PoseLifter : public torch::nn::Module {
   // The inference form of every layer in forward order (BatchNorm folded; see each model), what
   // an exported program needs besides the configuration.
   virtual std::vector<torch::Tensor> folded_layers() = 0;
+  virtual FoldedForm folded_form() const = 0;
 
  private:
   ModelConfig config_;
 };
 
-std::shared_ptr<PoseLifter> make_lifter(const ModelConfig& config);
+std::shared_ptr<LiftingNetwork> make_network(const ModelConfig& config);
 
 }  // namespace hoif

@@ -7,7 +7,7 @@
 #include "hoif/detection/pose_tracker.h"
 #include "hoif/geometry/skeleton.h"
 #include "hoif/inference/checkpoint_file.h"
-#include "hoif/inference/lift.h"
+#include "hoif/inference/lift_keypoints.h"
 
 namespace hoif {
 
