@@ -73,11 +73,15 @@ std::vector<uint8_t> ZipReader::read(const std::string& entry, uint64_t max_byte
   // size also lets libzip verify the CRC.
   std::vector<uint8_t> out;
   out.reserve(static_cast<size_t>(std::min<zip_uint64_t>(st.size, zip_uint64_t(1) << 24)));
-  constexpr size_t chunk = size_t(1) << 20;
+  constexpr zip_uint64_t chunk = zip_uint64_t(1) << 20;
   for (;;) {
     const size_t have = out.size();
-    out.resize(have + chunk);
-    const zip_int64_t got = zip_fread(f, out.data() + have, chunk);
+    // Room for the rest of the declared size and one byte more (to see the end), at most a chunk
+    // at a time: zero-filling a whole chunk for every small entry made loads slow.
+    const zip_uint64_t left = st.size > have ? st.size - have : 0;
+    const auto room = static_cast<size_t>(std::min(left + 1, chunk));
+    out.resize(have + room);
+    const zip_int64_t got = zip_fread(f, out.data() + have, room);
     if (got < 0) {
       std::string msg = zip_file_strerror(f);
       zip_fclose(f);

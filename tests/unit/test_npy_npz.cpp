@@ -15,6 +15,7 @@
 #include "hoif/core/output_paths.h"
 #include "hoif/data/videopose3d.h"
 #include "hoif/io/npz.h"
+#include "hoif/io/zip.h"
 
 using namespace hoif;
 using test::error_of;
@@ -295,4 +296,23 @@ TEST(OutputPaths, AnOutputThatIsAnInputIsRefusedUnderAnyName) {
   EXPECT_NE(error_of([&] { check_output_paths({}, {{"--json", (dir / "model.ckpt" / "x.json").string()}}); })
                 .find("is not a folder"),
             std::string::npos);
+}
+
+TEST(Zip, EntriesAroundTheReadChunkRoundTrip) {
+  // The reader grows its buffer at most 1 MiB at a time: sizes around that step, stored and deflated.
+  const fs::path dir = test::temp_dir("zip_sizes");
+  const size_t mib = size_t(1) << 20;
+  std::vector<std::pair<std::string, std::vector<uint8_t>>> entries;
+  for (const size_t n : {size_t(0), size_t(1), mib - 1, mib, mib + 1, 3 * mib + 5}) {
+    std::vector<uint8_t> bytes(n);
+    for (size_t i = 0; i < n; ++i) bytes[i] = static_cast<uint8_t>((i * 2654435761u) >> 13);
+    entries.push_back({"e" + std::to_string(n), std::move(bytes)});
+  }
+  for (const Compression c : {Compression::store, Compression::fast}) {
+    const fs::path path = dir / (c == Compression::store ? "stored.zip" : "deflated.zip");
+    write_zip(path.string(), entries, c);
+    const ZipReader zip(path.string());
+    for (const auto& [name, bytes] : entries) EXPECT_EQ(zip.read(name), bytes) << name;
+    EXPECT_NE(error_of([&] { zip.read("e" + std::to_string(3 * mib + 5), mib); }).find("entry too large"), std::string::npos);
+  }
 }
