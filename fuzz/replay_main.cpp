@@ -1,4 +1,6 @@
-// Replays every file of the given folders through LLVMFuzzerTestOneInput (no libFuzzer needed).
+// Replays every file of the given folders (or the given files) through LLVMFuzzerTestOneInput,
+// without libFuzzer: ctest replays the kept corpus so, and AFL++'s GCC mode runs one input per
+// process through it (afl-fuzz ... -- fuzz_checkpoint @@).
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -7,15 +9,29 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 
+namespace {
+
+void replay(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  LLVMFuzzerTestOneInput(bytes.data(), bytes.size());
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   int files = 0;
-  for (int i = 1; i < argc; ++i)
+  for (int i = 1; i < argc; ++i) {
+    if (!std::filesystem::is_directory(argv[i])) {
+      replay(argv[i]);
+      ++files;
+      continue;
+    }
     for (const auto& e : std::filesystem::directory_iterator(argv[i])) {
-      std::ifstream in(e.path(), std::ios::binary);
-      std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      LLVMFuzzerTestOneInput(bytes.data(), bytes.size());
+      replay(e.path());
       ++files;
     }
+  }
   std::printf("replayed %d inputs\n", files);
   return files > 0 ? 0 : 1;
 }

@@ -1,27 +1,25 @@
 #!/usr/bin/env bash
-# Fuzzes the checkpoint loader (fuzz/fuzz_checkpoint.cpp) with AFL++, AddressSanitizer and
-# UndefinedBehaviorSanitizer, starting from fuzz/corpus/checkpoint; then merges what it found,
-# minimised, into that corpus (which ctest replays). AFL++'s GCC mode (afl-g++, instrumenting at
-# the assembler): Debian's build of its GCC plugin refuses the installed GCC 12.2.0-14+deb12u1,
-# and clang cannot compile LibTorch's headers as C++20 (fuzz/CMakeLists.txt).
-# Usage: scripts/fuzz_checkpoint.sh [seconds, default 3600]   (resumes an earlier session's queue)
+# Fuzzes the checkpoint loader (fuzz/fuzz_checkpoint.cpp) with LLVM's libFuzzer linked into a GCC
+# build: clang cannot compile LibTorch's headers as C++20 against GCC 12's library, and AFL++'s
+# GCC plugin refuses Debian's GCC, so GCC's own coverage hooks (-fsanitize-coverage=trace-pc,
+# trace-cmp) feed libFuzzer (fuzz/gcc_coverage.cpp). Starts from fuzz/corpus/checkpoint, keeps what
+# it finds in build-fuzz-gcc/new, then merges what adds coverage into fuzz/corpus/checkpoint, which
+# ctest replays. Crashes are written to build-fuzz-gcc/crash-*.
+# Usage: scripts/fuzz_checkpoint.sh [seconds, default 3600] [processes, default 2]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-3600}
-command -v afl-g++ >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends afl++; }
-export AFL_USE_ASAN=1 AFL_USE_UBSAN=1
-CC=afl-gcc CXX=afl-g++ cmake -S . -B build-afl -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DHOIF_AFL_DRIVER=/usr/lib/afl/libAFLDriver.a >/dev/null
-cmake --build build-afl -j 2 --target fuzz_checkpoint
-unset AFL_USE_ASAN AFL_USE_UBSAN
-out=build-afl/findings
-input=fuzz/corpus/checkpoint
-[ -d "$out/default/queue" ] && input=-  # resume
-# LibTorch reserves far more address space than ASan's default limit allows (-m none); a model
-# that cannot be built within 2 s per input counts as a hang.
-AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 ASAN_OPTIONS=abort_on_error=1:detect_leaks=0:symbolize=0 \
-  timeout --signal=INT "$seconds" afl-fuzz -i "$input" -o "$out" -m none -t 2000 -- build-afl/fuzz/fuzz_checkpoint || true
-grep -E "execs_done|saved_crashes|saved_hangs|run_time|corpus_count" "$out/default/fuzzer_stats"
-# Keep what reached new code, minimised (afl-cmin), beside the seeds.
-afl-cmin -i "$out/default/queue" -o build-afl/minimised -m none -t 2000 -- build-afl/fuzz/fuzz_checkpoint >/dev/null
-cp -n build-afl/minimised/* fuzz/corpus/checkpoint/ 2>/dev/null || true
+jobs=${2:-2}
+if ! dpkg-query -W libclang-rt-14-dev >/dev/null 2>&1; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libclang-rt-14-dev
+fi
+runtime=/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
+cmake -S . -B build-fuzz-gcc -G Ninja -DCMAKE_BUILD_TYPE=Release -DHOIF_LIBFUZZER_RUNTIME="$runtime" >/dev/null
+cmake --build build-fuzz-gcc -j 2 --target fuzz_checkpoint
+mkdir -p build-fuzz-gcc/new
+# -timeout: a model that takes over 2 s to build counts as a hang; LibTorch maps more memory than
+# libFuzzer's default limit; -fork: that many processes, restarted after any crash.
+(cd build-fuzz-gcc && ./fuzz/fuzz_checkpoint new ../fuzz/corpus/checkpoint -fork="$jobs" -ignore_crashes=0 \
+  -max_total_time="$seconds" -timeout=2 -rss_limit_mb=4096 -max_len=65536 -print_final_stats=1) 2>&1 |
+  tee build-fuzz-gcc/fuzz.log | grep -E "^#[0-9]+: cov|DONE|crash|ERROR" | tail -5
+build-fuzz-gcc/fuzz/fuzz_checkpoint -merge=1 fuzz/corpus/checkpoint build-fuzz-gcc/new 2>&1 | tail -1

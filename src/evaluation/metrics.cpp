@@ -69,6 +69,16 @@ std::vector<double> mpjpe_per_frame(const ArrayF& predicted, const ArrayF& targe
   return per_frame(predicted, target, mean_distance);
 }
 
+double mpjpe(const std::vector<Eigen::Vector3d>& predicted, const std::vector<Eigen::Vector3d>& target) {
+  if (predicted.size() != target.size()) fail("metrics", "predicted and target must have the same joints");
+  Frame p(static_cast<Eigen::Index>(predicted.size()), 3), t(static_cast<Eigen::Index>(target.size()), 3);
+  for (size_t j = 0; j < predicted.size(); ++j) {
+    p.row(static_cast<Eigen::Index>(j)) = predicted[j].transpose();
+    t.row(static_cast<Eigen::Index>(j)) = target[j].transpose();
+  }
+  return mean_distance(p, t);
+}
+
 std::vector<double> p_mpjpe_per_frame(const ArrayF& predicted, const ArrayF& target) {
   return per_frame(predicted, target, procrustes_error);
 }

@@ -5,6 +5,7 @@
 
 #include <Eigen/Geometry>
 
+#include "fixtures.h"
 #include "hoif/data/h36m.h"
 #include "hoif/evaluation/metrics.h"
 #include "hoif/evaluation/report.h"
@@ -38,6 +39,12 @@ TEST(Metrics, MpjpeOfAConstantOffsetIsItsLength) {
   EXPECT_NEAR(mpjpe_per_frame(p, t)[0], 0.05, 1e-7);
   // Protocol 1 centres on the root, which removes a constant offset entirely.
   EXPECT_NEAR(mpjpe_per_frame(root_relative(p), root_relative(t))[0], 0.0, 1e-7);
+}
+
+TEST(Metrics, MpjpeOfOneFrame) {
+  // Joint errors of 3-4-5 and 0 m: mean 2.5 m.
+  EXPECT_DOUBLE_EQ(mpjpe({{0, 0, 0}, {1, 1, 1}}, {{3, 4, 0}, {1, 1, 1}}), 2.5);
+  EXPECT_NE(test::error_of([] { mpjpe({{0, 0, 0}}, {}); }).find("same joints"), std::string::npos);
 }
 
 TEST(Metrics, ProcrustesRemovesRotationScaleAndTranslation) {

@@ -17,6 +17,7 @@
 #include "hoif/data/data_source.h"
 #include "hoif/data/dataset.h"
 #include "hoif/data/h36m.h"
+#include "hoif/evaluation/metrics.h"
 #include "hoif/evaluation/predictions_file.h"
 #include "hoif/inference/predict.h"
 #include "hoif/geometry/camera.h"
@@ -260,9 +261,7 @@ void run(const VizFlags& f) {
     if (!s.truth.empty()) {
       const std::vector<Eigen::Vector3d> truth = block_mean(s.truth, first, step);
       frame.poses_3d.emplace_back("Ground truth", to_world(truth));
-      double e = 0.0;
-      for (size_t j = 0; j < truth.size(); ++j) e += (predicted[j] - truth[j]).norm();
-      e = 1000.0 * e / static_cast<double>(truth.size());
+      const double e = 1000.0 * mpjpe(predicted, truth);
       error_sum += e;
       caption += fmt::format("   MPJPE {:.1f} mm", e);
     }

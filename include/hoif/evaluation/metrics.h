@@ -2,12 +2,16 @@
 // Pose errors on (N, J, 3) arrays, per frame, in the arrays' units. Summed in double.
 #include <vector>
 
+#include <Eigen/Core>
+
 #include "hoif/core/array.h"
 
 namespace hoif {
 
 // Mean Euclidean joint distance of each frame.
 std::vector<double> mpjpe_per_frame(const ArrayF& predicted, const ArrayF& target);
+// The same for one frame's joints.
+double mpjpe(const std::vector<Eigen::Vector3d>& predicted, const std::vector<Eigen::Vector3d>& target);
 // After a per-frame similarity Procrustes alignment of predicted onto target (rotation with the
 // reflection removed, isotropic scale, translation): Protocol 2.
 std::vector<double> p_mpjpe_per_frame(const ArrayF& predicted, const ArrayF& target);
