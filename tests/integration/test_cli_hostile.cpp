@@ -241,6 +241,11 @@ const std::vector<Case>& cases() {
        1, "--person: 3 has no poses"},
       {"mistyped_option", [] { return "lift --modle x.ckpt --input k.csv"; }, 2,
        "lift: unknown option '--modle' (did you mean --model?)"},
+      // Found by the checkpoint fuzzer: a string's declared length of ~2 GB in data.pkl (checksums
+      // intact) made LibTorch's unpickler allocate and zero it, 25 s, before failing.
+      {"checkpoint_with_a_forged_pickle_length",
+       [] { return "info " + std::string(HOIF_SOURCE_DIR) + "/tests/fixtures/forged_pickle_length.ckpt"; }, 1,
+       "forged_pickle_length.ckpt: corrupt: a pickled value is longer than the pickle"},
   };
   return table;
 }
