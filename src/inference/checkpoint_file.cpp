@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <fmt/format.h>
@@ -104,6 +105,26 @@ void check_pickle_lengths(const std::vector<uint8_t>& pickle, const std::string&
   }
 }
 
+// A checkpoint's code/*.py entries declare the classes of LibTorch's archive modules, and
+// LibTorch's TorchScript parser crashes on some malformed declarations (found by the checkpoint
+// fuzzer). What LibTorch 1.13 writes for hoif's archives has only these line shapes; anything
+// else is refused before the parser sees it.
+void check_archive_code(const std::vector<uint8_t>& code, const std::string& where) {
+  static const std::string type = R"((Tensor|int|float|bool|str|Tuple\[float, float\]|__torch__(\.___torch_mangle_[0-9]+)?\.Module))";
+  static const std::string names = R"(\[("[A-Za-z0-9_./]+", )*\])";
+  static const std::regex line("class Module\\(Module\\):|  __parameters__ = " + names + "|  __buffers__ = " + names +
+                               "|  __annotations__ = \\[\\]|  __annotations__\\[\"[A-Za-z0-9_./]+\"\\] = " + type +
+                               "|  [A-Za-z_][A-Za-z0-9_]* : " + type + "|");
+  const std::string text(code.begin(), code.end());
+  size_t from = 0;
+  while (from < text.size()) {
+    const size_t to = std::min(text.find('\n', from), text.size());
+    if (!std::regex_match(text.begin() + static_cast<std::ptrdiff_t>(from), text.begin() + static_cast<std::ptrdiff_t>(to), line))
+      fail(where, "corrupt: its archive code is not what hoif writes");
+    from = to + 1;
+  }
+}
+
 // LibTorch's reader does not check the zip's CRCs: a flipped byte in a tensor would load as a
 // different weight. Reading every entry through libzip checks them (and each pickle's lengths).
 void verify_zip_checksums(const std::string& bytes, const std::string& path) {
@@ -120,7 +141,11 @@ void verify_zip_checksums(const std::string& bytes, const std::string& path) {
     } catch (const Error&) {
       fail(path, "corrupt: its entry '" + entry + "' fails its checksum or is cut short");
     }
-    if (entry.size() > 4 && entry.compare(entry.size() - 4, 4, ".pkl") == 0) check_pickle_lengths(content, path);
+    auto ends_with = [&](const std::string& suffix) {
+      return entry.size() >= suffix.size() && entry.compare(entry.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    if (ends_with(".pkl")) check_pickle_lengths(content, path);
+    if (ends_with(".py")) check_archive_code(content, path);
   }
 }
 

@@ -246,6 +246,11 @@ const std::vector<Case>& cases() {
       {"checkpoint_with_a_forged_pickle_length",
        [] { return "info " + std::string(HOIF_SOURCE_DIR) + "/tests/fixtures/forged_pickle_length.ckpt"; }, 1,
        "forged_pickle_length.ckpt: corrupt: a pickled value is longer than the pickle"},
+      // Found by the checkpoint fuzzer: a mutated class declaration in the archive's code/ made
+      // LibTorch's TorchScript parser crash (segmentation fault).
+      {"checkpoint_with_malformed_archive_code",
+       [] { return "info " + std::string(HOIF_SOURCE_DIR) + "/tests/fixtures/malformed_archive_code.ckpt"; }, 1,
+       "malformed_archive_code.ckpt: corrupt: its archive code is not what hoif writes"},
   };
   return table;
 }
