@@ -144,7 +144,7 @@ void verify_zip_checksums(const std::string& bytes, const std::string& path) {
     auto ends_with = [&](const std::string& suffix) {
       return entry.size() >= suffix.size() && entry.compare(entry.size() - suffix.size(), suffix.size(), suffix) == 0;
     };
-    if (ends_with(".pkl")) check_pickle_lengths(content, path);
+    if (ends_with(".pkl") || ends_with(".debug_pkl")) check_pickle_lengths(content, path);
     if (ends_with(".py")) check_archive_code(content, path);
   }
 }
