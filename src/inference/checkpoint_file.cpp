@@ -16,6 +16,7 @@
 
 #include "hoif/core/atomic_file.h"
 #include "hoif/core/error.h"
+#include "hoif/io/pickle.h"
 #include "hoif/io/zip.h"
 
 namespace hoif {
@@ -53,58 +54,6 @@ std::string read_whole_file(const std::string& path) {
   return bytes;
 }
 
-uint64_t little_endian(const uint8_t* p, int bytes) {
-  uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = v << 8 | p[i];
-  return v;
-}
-
-// LibTorch's unpickler sizes a string or bytes object by its declared length before reading it:
-// a forged length made a 26 kB file allocate and zero gigabytes. Walks the opcodes (Python's
-// pickletools) and refuses any length beyond the end of the pickle; stops, leaving the rest to
-// LibTorch, at an opcode it does not know.
-void check_pickle_lengths(const std::vector<uint8_t>& pickle, const std::string& where) {
-  const uint8_t* p = pickle.data();
-  const uint8_t* const end = p + pickle.size();
-  auto lines = [&](int n) {
-    for (; n > 0; --n) {
-      const void* newline = std::memchr(p, '\n', static_cast<size_t>(end - p));
-      if (!newline) fail(where, "corrupt: a pickle line runs past its end");
-      p = static_cast<const uint8_t*>(newline) + 1;
-    }
-  };
-  while (p < end) {
-    const uint8_t op = *p++;
-    int fixed = 0, length_bytes = 0;
-    switch (op) {
-      case 'K': case 'h': case 'q': case 0x80: case 0x82: fixed = 1; break;
-      case 'M': case 0x83: fixed = 2; break;
-      case 'J': case 'j': case 'r': case 0x84: fixed = 4; break;
-      case 'G': fixed = 8; break;
-      case 0x95: fixed = 8; break;  // FRAME: its length is checked by the opcodes inside it
-      case 'U': case 'C': case 0x8c: case 0x8a: length_bytes = 1; break;
-      case 'T': case 'B': case 'X': case 0x8b: length_bytes = 4; break;
-      case 0x8d: case 0x8e: case 0x96: length_bytes = 8; break;
-      case 'I': case 'L': case 'F': case 'S': case 'V': case 'g': case 'p': case 'P': lines(1); continue;
-      case 'c': case 'i': lines(2); continue;
-      case '.': return;
-      default:
-        // Opcodes without an argument; anything else is unknown here and left to LibTorch.
-        if ((op == 0 || !std::strchr("(012NQRabd}el]ost)u", op)) && !(op >= 0x81 && op <= 0x98)) return;
-        continue;
-    }
-    if (end - p < fixed + length_bytes) fail(where, "corrupt: a pickle opcode runs past its end");
-    if (length_bytes) {
-      const uint64_t n = little_endian(p, length_bytes);
-      p += length_bytes;
-      if (n > static_cast<uint64_t>(end - p)) fail(where, "corrupt: a pickled value is longer than the pickle");
-      p += n;
-    } else {
-      p += fixed;
-    }
-  }
-}
-
 // A checkpoint's code/*.py entries declare the classes of LibTorch's archive modules, and
 // LibTorch's TorchScript parser crashes on some malformed declarations (found by the checkpoint
 // fuzzer). What LibTorch 1.13 writes for hoif's archives has only these line shapes; anything
@@ -126,8 +75,9 @@ void check_archive_code(const std::vector<uint8_t>& code, const std::string& whe
 }
 
 // LibTorch's reader does not check the zip's CRCs: a flipped byte in a tensor would load as a
-// different weight. Reading every entry through libzip checks them (and each pickle's lengths).
-void verify_zip_checksums(const std::string& bytes, const std::string& path) {
+// different weight. Reading every entry through libzip checks them; each pickle's lengths and the
+// archive code are checked too, as LibTorch trusts them.
+void verify_archive_entries(const std::string& bytes, const std::string& path) {
   std::unique_ptr<ZipReader> zip;
   try {
     zip = std::make_unique<ZipReader>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), path);
@@ -141,11 +91,8 @@ void verify_zip_checksums(const std::string& bytes, const std::string& path) {
     } catch (const Error&) {
       fail(path, "corrupt: its entry '" + entry + "' fails its checksum or is cut short");
     }
-    auto ends_with = [&](const std::string& suffix) {
-      return entry.size() >= suffix.size() && entry.compare(entry.size() - suffix.size(), suffix.size(), suffix) == 0;
-    };
-    if (ends_with(".pkl") || ends_with(".debug_pkl")) check_pickle_lengths(content, path);
-    if (ends_with(".py")) check_archive_code(content, path);
+    if (entry.ends_with("pkl")) py::check_pickle_lengths(content, path);  // data.pkl, *.debug_pkl
+    if (entry.ends_with(".py")) check_archive_code(content, path);
   }
 }
 
@@ -186,7 +133,7 @@ ModelConfig model_config(const std::string& options_json, const std::string& pat
 }
 
 CheckpointFile parse_checkpoint(const std::string& bytes, const std::string& path, const torch::Device& device) {
-  verify_zip_checksums(bytes, path);
+  verify_archive_entries(bytes, path);
   CheckpointFile c;
   c.path = path;
   c.archive = std::make_shared<torch::serialize::InputArchive>();

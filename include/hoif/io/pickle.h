@@ -95,4 +95,9 @@ Document decode(const uint8_t* data, size_t size, const std::string& where, cons
 // Encodes doc (protocol 3, as numpy writes it), appending to out.
 void encode(const Document& doc, std::vector<uint8_t>& out);
 
+// Any pickle (LibTorch's too): walks its opcodes as Python's pickletools does and refuses, with an
+// error naming `where`, a declared length or line that runs past its end; stops at an opcode it
+// does not know. LibTorch's unpickler allocates a declared length before reading it.
+void check_pickle_lengths(const std::vector<uint8_t>& pickle, const std::string& where);
+
 }  // namespace hoif::py
