@@ -74,16 +74,21 @@ void check_archive_code(const std::vector<uint8_t>& code, const std::string& whe
   }
 }
 
-// LibTorch's reader does not check the zip's CRCs: a flipped byte in a tensor would load as a
-// different weight. Reading every entry through libzip checks them; each pickle's lengths and the
-// archive code are checked too, as LibTorch trusts them.
-void verify_archive_entries(const std::string& bytes, const std::string& path) {
+// LibTorch's reader does not check the zip's CRCs (a flipped byte in a tensor would load as a
+// different weight), and where a forged zip's local headers disagree with its directory it reads
+// other bytes than libzip. So every entry is read through libzip, which checks the CRCs; each
+// pickle's lengths and the archive code are checked, as LibTorch trusts them; and LibTorch is
+// given a zip rebuilt from exactly these checked entries.
+std::string checked_archive(const std::string& bytes, const std::string& path) {
   std::unique_ptr<ZipReader> zip;
   try {
     zip = std::make_unique<ZipReader>(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), path);
   } catch (const Error&) {
     fail(path, "not a hoif checkpoint (truncated, corrupt or another format)");
   }
+  // Forged end records can make libzip see no entries where LibTorch's reader sees some.
+  if (zip->entries().empty()) fail(path, "not a hoif checkpoint (a zip without entries)");
+  ZipEntries entries;
   for (const auto& entry : zip->entries()) {
     std::vector<uint8_t> content;
     try {
@@ -93,7 +98,9 @@ void verify_archive_entries(const std::string& bytes, const std::string& path) {
     }
     if (entry.ends_with("pkl")) py::check_pickle_lengths(content, path);  // data.pkl, *.debug_pkl
     if (entry.ends_with(".py")) check_archive_code(content, path);
+    entries.emplace_back(entry, std::move(content));
   }
+  return zip_in_memory(entries, path);
 }
 
 // Strict loading: LibTorch's Module::load takes any tensor shape and ignores tensors the module
@@ -133,12 +140,12 @@ ModelConfig model_config(const std::string& options_json, const std::string& pat
 }
 
 CheckpointFile parse_checkpoint(const std::string& bytes, const std::string& path, const torch::Device& device) {
-  verify_archive_entries(bytes, path);
+  const std::string checked = checked_archive(bytes, path);
   CheckpointFile c;
   c.path = path;
   c.archive = std::make_shared<torch::serialize::InputArchive>();
   try {
-    c.archive->load_from(bytes.data(), bytes.size());
+    c.archive->load_from(checked.data(), checked.size());
   } catch (const c10::Error&) {
     fail(path, "not a hoif checkpoint (truncated, corrupt or another format)");
   }

@@ -3,6 +3,7 @@
 #include <zip.h>
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "hoif/core/atomic_file.h"
 #include "hoif/core/error.h"
@@ -49,9 +50,18 @@ ZipReader::~ZipReader() {
 
 void ZipReader::list() {
   const zip_int64_t n = zip_get_num_entries(handle(archive_), 0);
+  std::unordered_set<std::string> seen;
   for (zip_int64_t i = 0; i < n; ++i) {
-    const char* entry = zip_get_name(handle(archive_), static_cast<zip_uint64_t>(i), 0);
-    if (entry) entries_.emplace_back(entry);
+    const char* name = zip_get_name(handle(archive_), static_cast<zip_uint64_t>(i), 0);
+    if (!name) continue;
+    std::string entry(name);
+    // libzip would read the first of two equal names and another reader the second.
+    if (!seen.insert(entry).second) {
+      zip_discard(handle(archive_));
+      archive_ = nullptr;
+      fail(name_, "corrupt: the entry '" + entry + "' appears twice");
+    }
+    entries_.push_back(std::move(entry));
   }
 }
 
@@ -99,28 +109,36 @@ std::vector<uint8_t> ZipReader::read(const std::string& entry, uint64_t max_byte
   return out;
 }
 
-void write_zip(const std::string& path, const std::vector<std::pair<std::string, std::vector<uint8_t>>>& entries,
-               Compression compression) {
+namespace {
+
+// Adds the entries to an archive being written; false (with the archive discarded) on failure.
+bool add_entries(zip_t* z, const ZipEntries& entries, Compression compression) {
+  for (const auto& [entry, bytes] : entries) {
+    zip_source_t* src = zip_source_buffer(z, bytes.data(), bytes.size(), 0);
+    if (!src) return false;
+    const zip_int64_t idx = zip_file_add(z, entry.c_str(), src, ZIP_FL_OVERWRITE | ZIP_FL_ENC_UTF_8);
+    if (idx < 0) {
+      zip_source_free(src);
+      return false;
+    }
+    if (compression == Compression::fast)
+      zip_set_file_compression(z, static_cast<zip_uint64_t>(idx), ZIP_CM_DEFLATE, 1);
+    else
+      zip_set_file_compression(z, static_cast<zip_uint64_t>(idx), ZIP_CM_STORE, 0);
+  }
+  return true;
+}
+
+}  // namespace
+
+void write_zip(const std::string& path, const ZipEntries& entries, Compression compression) {
   write_atomically(path, [&](const std::filesystem::path& tmp) {
     int err = 0;
     zip_t* z = zip_open(tmp.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);
     if (!z) fail(path, "cannot create the file");
-    for (const auto& [entry, bytes] : entries) {
-      zip_source_t* src = zip_source_buffer(z, bytes.data(), bytes.size(), 0);
-      if (!src) {
-        zip_discard(z);
-        fail(path, "cannot add " + entry);
-      }
-      zip_int64_t idx = zip_file_add(z, entry.c_str(), src, ZIP_FL_OVERWRITE | ZIP_FL_ENC_UTF_8);
-      if (idx < 0) {
-        zip_source_free(src);
-        zip_discard(z);
-        fail(path, "cannot add " + entry);
-      }
-      if (compression == Compression::fast)
-        zip_set_file_compression(z, static_cast<zip_uint64_t>(idx), ZIP_CM_DEFLATE, 1);
-      else
-        zip_set_file_compression(z, static_cast<zip_uint64_t>(idx), ZIP_CM_STORE, 0);
+    if (!add_entries(z, entries, compression)) {
+      zip_discard(z);
+      fail(path, "cannot add the entries");
     }
     if (zip_close(z) != 0) {
       std::string msg = zip_strerror(z);
@@ -128,6 +146,36 @@ void write_zip(const std::string& path, const std::vector<std::pair<std::string,
       fail(path, "cannot write: " + msg);
     }
   });
+}
+
+std::string zip_in_memory(const ZipEntries& entries, const std::string& name) {
+  zip_error_t ze;
+  zip_error_init(&ze);
+  zip_source_t* src = zip_source_buffer_create(nullptr, 0, 0, &ze);
+  zip_t* z = src ? zip_open_from_source(src, ZIP_TRUNCATE, &ze) : nullptr;
+  zip_error_fini(&ze);
+  if (!z) {
+    if (src) zip_source_free(src);
+    fail(name, "cannot build a zip in memory");
+  }
+  zip_source_keep(src);  // closing the archive writes into src, read back below
+  if (!add_entries(z, entries, Compression::store) || zip_close(z) != 0) {
+    zip_discard(z);
+    zip_source_free(src);
+    fail(name, "cannot build a zip in memory");
+  }
+  std::string bytes;
+  zip_stat_t st;
+  zip_stat_init(&st);
+  if (zip_source_stat(src, &st) == 0 && zip_source_open(src) == 0) {
+    bytes.resize(static_cast<size_t>(st.size));
+    const zip_int64_t got = zip_source_read(src, bytes.data(), st.size);
+    zip_source_close(src);
+    if (got != static_cast<zip_int64_t>(st.size)) bytes.clear();
+  }
+  zip_source_free(src);
+  if (bytes.empty()) fail(name, "cannot build a zip in memory");
+  return bytes;
 }
 
 }  // namespace hoif

@@ -251,6 +251,18 @@ const std::vector<Case>& cases() {
       {"checkpoint_with_malformed_archive_code",
        [] { return "info " + std::string(HOIF_SOURCE_DIR) + "/tests/fixtures/malformed_archive_code.ckpt"; }, 1,
        "malformed_archive_code.ckpt: corrupt: its archive code is not what hoif writes"},
+      // Found by the checkpoint fuzzer: forged end records (checksums intact) made libzip see no
+      // entries while LibTorch's reader saw the whole archive, unchecked: it crashed in TorchScript's
+      // type parser or allocated gigabytes. LibTorch now reads only a zip rebuilt from what libzip
+      // read and hoif checked.
+      {"checkpoint_with_a_forged_end_record",
+       [] { return "info " + std::string(HOIF_SOURCE_DIR) + "/tests/fixtures/forged_end_record.ckpt"; }, 1,
+       "forged_end_record.ckpt: not a hoif checkpoint (a zip without entries)"},
+      // Found by the checkpoint fuzzer: two entries of one name (checksums intact), which libzip and
+      // LibTorch's reader resolved differently; LibTorch's unpickler then took seconds and gigabytes.
+      {"checkpoint_with_two_entries_of_one_name",
+       [] { return "info " + std::string(HOIF_SOURCE_DIR) + "/tests/fixtures/duplicate_entry.ckpt"; }, 1,
+       "duplicate_entry.ckpt: not a hoif checkpoint (truncated, corrupt or another format)"},
   };
   return table;
 }

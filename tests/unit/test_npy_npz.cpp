@@ -316,3 +316,21 @@ TEST(Zip, EntriesAroundTheReadChunkRoundTrip) {
     EXPECT_NE(error_of([&] { zip.read("e" + std::to_string(3 * mib + 5), mib); }).find("entry too large"), std::string::npos);
   }
 }
+
+TEST(Zip, InMemoryZipReadsBackAndTwoEntriesOfOneNameAreRefused) {
+  const ZipEntries entries = {{"a.bin", {1, 2, 3}}, {"b.bin", {}}, {"c/d.bin", std::vector<uint8_t>(1000, 7)}};
+  const std::string bytes = zip_in_memory(entries, "memory");
+  const ZipReader zip(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "memory");
+  EXPECT_EQ(zip.entries(), (std::vector<std::string>{"a.bin", "b.bin", "c/d.bin"}));
+  for (const auto& [name, content] : entries) EXPECT_EQ(zip.read(name), content) << name;
+
+  // The central directory comes last: renaming its "b.bin" to "a.bin" gives two entries of one name,
+  // which readers resolve differently (libzip takes the first, Python's zipfile the last).
+  std::string forged = bytes;
+  const size_t at = forged.rfind("b.bin");
+  ASSERT_NE(at, forged.find("b.bin"));  // the local header's name comes first
+  forged.replace(at, 5, "a.bin");
+  const std::string error =
+      error_of([&] { ZipReader(reinterpret_cast<const uint8_t*>(forged.data()), forged.size(), "forged.zip"); });
+  EXPECT_NE(error.find("forged.zip: corrupt: the entry 'a.bin' appears twice"), std::string::npos) << error;
+}

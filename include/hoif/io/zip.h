@@ -33,9 +33,14 @@ class ZipReader {
 
 enum class Compression { store, fast };
 
-// Writes (entry name, bytes) pairs as a zip, atomically. `fast` is deflate level 1: float
-// arrays compress little, and higher levels cost several times the time for a few percent.
-void write_zip(const std::string& path, const std::vector<std::pair<std::string, std::vector<uint8_t>>>& entries,
-               Compression compression);
+// (entry name, bytes) pairs, in the order they are stored.
+using ZipEntries = std::vector<std::pair<std::string, std::vector<uint8_t>>>;
+
+// Writes the entries as a zip, atomically. `fast` is deflate level 1: float arrays compress
+// little, and higher levels cost several times the time for a few percent.
+void write_zip(const std::string& path, const ZipEntries& entries, Compression compression);
+
+// The entries as a zip file's bytes, stored uncompressed; `name` is used in errors.
+std::string zip_in_memory(const ZipEntries& entries, const std::string& name);
 
 }  // namespace hoif
