@@ -2,9 +2,10 @@
 # Fuzzes the checkpoint loader (fuzz/fuzz_checkpoint.cpp) with LLVM's libFuzzer linked into a GCC
 # build: clang cannot compile LibTorch's headers as C++20 against GCC 12's library, and AFL++'s
 # GCC plugin refuses Debian's GCC, so GCC's own coverage hooks (-fsanitize-coverage=trace-pc,
-# trace-cmp) feed libFuzzer (fuzz/gcc_coverage.cpp). Starts from fuzz/corpus/checkpoint, keeps what
-# it finds in build-fuzz-gcc/new, then merges what adds coverage into fuzz/corpus/checkpoint, which
-# ctest replays. Crashes are written to build-fuzz-gcc/crash-*.
+# trace-cmp) feed libFuzzer (fuzz/gcc_coverage.cpp). Starts from fuzz/corpus/checkpoint and keeps
+# what it finds in build-fuzz-gcc/new, which later runs start from too (hundreds of 26 kB inputs:
+# not for git). Crashes and slow inputs are written to build-fuzz-gcc/{crash,timeout,oom}-*; once
+# handled, copy them into fuzz/corpus/checkpoint, which ctest replays.
 # Usage: scripts/fuzz_checkpoint.sh [seconds, default 3600] [processes, default 2]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,4 +23,3 @@ mkdir -p build-fuzz-gcc/new
 (cd build-fuzz-gcc && ./fuzz/fuzz_checkpoint new ../fuzz/corpus/checkpoint -fork="$jobs" -ignore_crashes=0 \
   -max_total_time="$seconds" -timeout=2 -rss_limit_mb=4096 -max_len=65536 -print_final_stats=1) 2>&1 |
   tee build-fuzz-gcc/fuzz.log | grep -E "^#[0-9]+: cov|DONE|crash|ERROR" | tail -5
-build-fuzz-gcc/fuzz/fuzz_checkpoint -merge=1 fuzz/corpus/checkpoint build-fuzz-gcc/new 2>&1 | tail -1
