@@ -75,8 +75,8 @@ void check_archive_code(const std::vector<uint8_t>& code, const std::string& whe
 }
 
 // LibTorch's reader does not check the zip's CRCs (a flipped byte in a tensor would load as a
-// different weight), and where a forged zip's local headers disagree with its directory it reads
-// other bytes than libzip. So every entry is read through libzip, which checks the CRCs; each
+// different weight), and on some forged zips (forged end records, two entries of one name) it
+// reads other entries than libzip. So every entry is read through libzip, which checks the CRCs; each
 // pickle's lengths and the archive code are checked, as LibTorch trusts them; and LibTorch is
 // given a zip rebuilt from exactly these checked entries.
 std::string checked_archive(const std::string& bytes, const std::string& path) {

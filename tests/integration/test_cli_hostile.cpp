@@ -89,6 +89,11 @@ void rewrite_entries(const fs::path& ckpt, const std::string& edit) {
   fs::rename(tmp, ckpt);
 }
 
+// `hoif info` on a checkpoint kept in tests/fixtures (the checkpoint fuzzer's finds).
+std::function<std::string()> info_on_fixture(const std::string& file) {
+  return [file] { return "info " + std::string(HOIF_SOURCE_DIR) + "/tests/fixtures/" + file; };
+}
+
 const std::vector<Case>& cases() {
   static const std::vector<Case> table = {
       // ---- data loss: an output that is an input
@@ -244,24 +249,24 @@ const std::vector<Case>& cases() {
       // Found by the checkpoint fuzzer: a string's declared length of ~2 GB in data.pkl (checksums
       // intact) made LibTorch's unpickler allocate and zero it, 25 s, before failing.
       {"checkpoint_with_a_forged_pickle_length",
-       [] { return "info " + std::string(HOIF_SOURCE_DIR) + "/tests/fixtures/forged_pickle_length.ckpt"; }, 1,
+       info_on_fixture("forged_pickle_length.ckpt"), 1,
        "forged_pickle_length.ckpt: corrupt: a pickled value is longer than the pickle"},
       // Found by the checkpoint fuzzer: a mutated class declaration in the archive's code/ made
       // LibTorch's TorchScript parser crash (segmentation fault).
       {"checkpoint_with_malformed_archive_code",
-       [] { return "info " + std::string(HOIF_SOURCE_DIR) + "/tests/fixtures/malformed_archive_code.ckpt"; }, 1,
+       info_on_fixture("malformed_archive_code.ckpt"), 1,
        "malformed_archive_code.ckpt: corrupt: its archive code is not what hoif writes"},
       // Found by the checkpoint fuzzer: forged end records (checksums intact) made libzip see no
       // entries while LibTorch's reader saw the whole archive, unchecked: it crashed in TorchScript's
       // type parser or allocated gigabytes. LibTorch now reads only a zip rebuilt from what libzip
       // read and hoif checked.
       {"checkpoint_with_a_forged_end_record",
-       [] { return "info " + std::string(HOIF_SOURCE_DIR) + "/tests/fixtures/forged_end_record.ckpt"; }, 1,
+       info_on_fixture("forged_end_record.ckpt"), 1,
        "forged_end_record.ckpt: not a hoif checkpoint (a zip without entries)"},
       // Found by the checkpoint fuzzer: two entries of one name (checksums intact), which libzip and
       // LibTorch's reader resolved differently; LibTorch's unpickler then took seconds and gigabytes.
       {"checkpoint_with_two_entries_of_one_name",
-       [] { return "info " + std::string(HOIF_SOURCE_DIR) + "/tests/fixtures/duplicate_entry.ckpt"; }, 1,
+       info_on_fixture("duplicate_entry.ckpt"), 1,
        "duplicate_entry.ckpt: not a hoif checkpoint (truncated, corrupt or another format)"},
   };
   return table;
