@@ -9,6 +9,8 @@ A row is a committed recipe file, results/recipes/<row>.json, written before any
   contains             what the recipe has beyond the original, in words (flip-aug, turns180, ema, ...)
   max_epochs           the held-out run's longest length
   length_rule          how the length is chosen from the held-out curve (applied by this script)
+  fixed_epochs         instead of max_epochs, for a schedule that spans the whole run (cosine): the
+                       length, set in the recipe; the held-out curve then only ranks candidates
   seeds                the seeds of the final runs
 The held-out stage adds the curve and the chosen length to the file (commit it); the final stage
 refuses to run until that file is committed unchanged, so the history shows the recipe before
@@ -113,11 +115,16 @@ def heldout(row):
     restore_carried(row + "_heldout", run_dir)
     os.makedirs(run_dir, exist_ok=True)
     common = ["--data", DATA, "--threads", THREADS, "--eval-downsample", "10", "--save-every", "10"]
+    fixed = recipe.get("fixed_epochs")
     while True:
         done = logged_p1(run_dir) if os.path.exists(os.path.join(run_dir, "log.csv")) else []
-        if done and (length := chosen_length(done, recipe["max_epochs"])):
+        if fixed and len(done) >= fixed:
+            length = fixed
             break
-        epochs = ["--epochs", str(len(done) + 1)]
+        if not fixed and done and (length := chosen_length(done, recipe["max_epochs"])):
+            break
+        # A whole-run schedule needs its full length from the first step; a constant one grows by an epoch.
+        epochs = ["--epochs", str(fixed or len(done) + 1)]
         if os.path.exists(os.path.join(run_dir, "last.ckpt")):
             hoif(["train", "--resume", "--checkpoint", run_dir, "--threads", THREADS] + epochs, log)
         else:
