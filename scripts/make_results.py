@@ -11,7 +11,9 @@ pose, `tta` false) and, where it was measured, its twin with flip test-time aver
 test subjects evaluated once after training: scripts/validated.py), "test-monitored" (a per-epoch
 test evaluation or a decision looked at the test set: every row of scripts/results.sh but the
 original recipes) or "original" (the original recipe, monitored on the test set as the original code
-does).
+does). Among a model's validated candidates, `headline` marks the one with the lowest held-out S8
+P1 at its length (results/recipes/README.md: the earliest-committed on a tie); the others stay in
+the table as candidates.
 
 Usage: scripts/make_results.py
 """
@@ -20,6 +22,7 @@ import functools
 import json
 import os
 import re
+import subprocess
 
 PUBLISHED = {  # (model, keypoints) -> (P1, P2, epochs); CPN rows are the originals' detected-2D rows
     ("martinez", "gt"): (44.40, 35.25, 200),
@@ -183,17 +186,46 @@ def results_sh_rows(rows_dir, names):
     return out
 
 
+def committed_at(path):
+    """When git first saw the file (seconds since the epoch), for the rule's tie-break."""
+    out = subprocess.run(["git", "log", "--diff-filter=A", "--format=%ct", "--", path], capture_output=True, text=True)
+    return int(out.stdout.split()[-1]) if out.stdout.split() else float("inf")
+
+
+def headline_candidates():
+    """Per model, the recipe with the lowest held-out S8 P1 at its length (results/recipes/README.md)."""
+    ranked = {}
+    folder = os.path.join("results", "recipes")
+    for name in sorted(os.listdir(folder)):
+        if not name.endswith(".json"):
+            continue
+        recipe = read_json(os.path.join(folder, name))
+        if "epochs" not in recipe:
+            continue  # its held-out stage has not chosen a length yet
+        key = (recipe["heldout"]["p1_by_epoch"][recipe["epochs"] - 1], committed_at(os.path.join(folder, name)))
+        if recipe["model"] not in ranked or key < ranked[recipe["model"]][0]:
+            ranked[recipe["model"]] = (key, recipe["row"])
+    return {model: row for model, (_, row) in ranked.items()}
+
+
+def validated_length(recipe):
+    how = "fixed by the time budget" if "fixed_epochs" in recipe else "chosen on S8"
+    return f"{recipe['epochs']} ep {how}"
+
+
 def validated_rows(rows_dir, seeds_of):
     """scripts/validated.py's rows: recipe and length chosen on held-out S8, test evaluated once per seed."""
     out = []
+    headline = headline_candidates()
     for row, seeds in seeds_of.items():
         recipe = read_json(os.path.join("results", "recipes", row + ".json"))
         for tta in (False, True):
             evaluations = [read_json(os.path.join(rows_dir, f"{row}_s{s}{'_tta' if tta else ''}.json")) for s in seeds]
             e = evaluations[0]
             r = {"model": e["model"], "keypoints": e["keypoints"],
-                 "recipe": ", ".join(recipe["contains"]) + f"; {recipe['epochs']} ep chosen on S8",
-                 "tta": tta, "selection": "validation", "validation_subjects": recipe["heldout"]["validation_subjects"]}
+                 "recipe": ", ".join(recipe["contains"]) + "; " + validated_length(recipe),
+                 "tta": tta, "selection": "validation", "headline": headline.get(recipe["model"]) == row,
+                 "validation_subjects": recipe["heldout"]["validation_subjects"]}
             r.update(evaluation_fields(evaluations))
             r.update(training_fields(f"{row}_s{seeds[0]}", e))
             r["train_minutes"] = round(sum(x["train_minutes"] for x in evaluations) / len(evaluations), 1)
@@ -218,7 +250,8 @@ def rows(results_dir):
             plain.append(name[:-5])
     out = results_sh_rows(rows_dir, plain) + validated_rows(rows_dir, {r: sorted(s) for r, s in seeds_of.items()})
     order = {"validation": 0, "test-monitored": 1, "original": 2}
-    out.sort(key=lambda r: (r["keypoints"] != "gt", r["tta"], order[r["selection"]], r["recipe"], ORDER.index(r["model"])))
+    out.sort(key=lambda r: (r["keypoints"] != "gt", r["tta"], order[r["selection"]], not r.get("headline"),
+                            ORDER.index(r["model"]) if "headline" in r else 0, r["recipe"], ORDER.index(r["model"])))
     return out
 
 
@@ -237,7 +270,8 @@ def summary_table(rs):
         p1 = f"{r['p1']:.2f}" + (f" ± {r['p1_std']:.2f}" if r["p1_std"] is not None else "")
         t = twin.get((r["row"], r["keypoints"]))
         tta = f"{t['p1']:.2f}" if t else "—"
-        lines.append(f"| {r['model']} | {r['keypoints']} | {r['recipe']} | {r['selection']} | {r['seeds']} | {p1} | "
+        chosen = r["selection"] + ({True: ", headline", False: ", candidate"}[r["headline"]] if "headline" in r else "")
+        lines.append(f"| {r['model']} | {r['keypoints']} | {r['recipe']} | {chosen} | {r['seeds']} | {p1} | "
                      f"{r['p2']:.2f} | {tta} | {pub} | {r['parameters']:,} | {r['frame_stride']} | {r['epochs']:g} | "
                      f"{r['train_minutes']:.0f} |")
     return "\n".join(lines)
