@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -11,6 +12,7 @@
 
 #include "hoif/core/atomic_file.h"
 #include "hoif/core/error.h"
+#include "hoif/data/track_columns.h"
 #include "hoif/io/npz.h"
 
 namespace hoif {
@@ -33,6 +35,7 @@ struct Builder {
   int64_t joints;
   std::vector<float> values;
   std::vector<int64_t> frame, person;
+  KeypointFileInfo info;  // what the file states besides the keypoints
 
   // One person: 2 or 3 numbers per joint (xy or xyc), or xy with separate scores.
   void add(int64_t f, int64_t p, const std::vector<double>& xy, const std::vector<double>& scores, int per_joint) {
@@ -52,14 +55,22 @@ struct Builder {
     person.push_back(p);
   }
 
-  KeypointTracks finish() {
+  // The rows added since `first` were of a person the detector had lost.
+  void mark_lost_since(size_t first) {
+    info.lost.resize(frame.size(), 0);
+    std::fill(info.lost.begin() + static_cast<std::ptrdiff_t>(first), info.lost.end(), uint8_t{1});
+  }
+
+  KeypointFile finish() {
     if (frame.empty()) fail(where, "holds no keypoints");
-    KeypointTracks t;
-    t.keypoints = ArrayF({static_cast<int64_t>(frame.size()), joints, 3});
-    t.keypoints.values = std::move(values);
-    t.frame = std::move(frame);
-    t.person = std::move(person);
-    return t;
+    if (!info.lost.empty()) info.lost.resize(frame.size(), 0);
+    KeypointFile f;
+    f.tracks.keypoints = ArrayF({static_cast<int64_t>(frame.size()), joints, 3});
+    f.tracks.keypoints.values = std::move(values);
+    f.tracks.frame = std::move(frame);
+    f.tracks.person = std::move(person);
+    f.info = std::move(info);
+    return f;
   }
 };
 
@@ -102,6 +113,28 @@ void add_openpose_frame(Builder& b, int64_t f, const json& doc) {
   }
 }
 
+// MMPose's meta_info as hoif detect writes it: image_size [width, height] and fps, where present.
+void read_mmpose_meta(Builder& b, const json& doc) {
+  if (!doc.contains("meta_info") || !doc["meta_info"].is_object()) return;
+  const json& meta = doc["meta_info"];
+  if (meta.contains("image_size")) {
+    const json& size = meta["image_size"];
+    const auto pixels = [](const json& v) {
+      return v.is_number_integer() && v.get<int64_t>() >= 0 && v.get<int64_t>() <= std::numeric_limits<int>::max();
+    };
+    if (!size.is_array() || size.size() != 2 || !pixels(size[0]) || !pixels(size[1]))
+      fail(b.where, "meta_info.image_size must be [width, height] in pixels");
+    b.info.width = size[0].get<int>();
+    b.info.height = size[1].get<int>();
+  }
+  if (meta.contains("fps")) {
+    if (!meta["fps"].is_number() || !(meta["fps"].get<double>() > 0) || !std::isfinite(meta["fps"].get<double>()))
+      fail(b.where, "meta_info.fps must be a positive number");
+    b.info.fps = meta["fps"].get<double>();
+  }
+  if (meta.contains("source") && meta["source"].is_string()) b.info.source = meta["source"].get<std::string>();
+}
+
 json parse_json(const std::string& path) {
   try {
     return json::parse(read_text(path));
@@ -110,8 +143,8 @@ json parse_json(const std::string& path) {
   }
 }
 
-KeypointTracks read_json(const std::string& path, int64_t joints) {
-  Builder b{path, joints, {}, {}, {}};
+KeypointFile read_json(const std::string& path, int64_t joints) {
+  Builder b{path, joints, {}, {}, {}, {}};
   if (fs::is_directory(path)) {
     std::vector<fs::path> files;
     for (const auto& e : fs::directory_iterator(path))
@@ -132,6 +165,7 @@ KeypointTracks read_json(const std::string& path, int64_t joints) {
   if (doc.is_object() && doc.contains("people")) {
     add_openpose_frame(b, 0, doc);
   } else if (doc.is_object() && doc.contains("instance_info")) {
+    read_mmpose_meta(b, doc);
     const json& frames = doc["instance_info"];
     // MMPose numbers its frames (frame_id); keep its numbers, so that output rows match the video's.
     for (size_t f = 0; f < frames.size(); ++f) {
@@ -139,7 +173,12 @@ KeypointTracks read_json(const std::string& path, int64_t joints) {
       const bool numbered = frame.is_object() && frame.contains("frame_id") && frame["frame_id"].is_number_integer();
       const int64_t id = numbered ? frame["frame_id"].get<int64_t>() : static_cast<int64_t>(f);
       if (id < 0) fail(b.where, fmt::format("instance_info[{}]: frame_id {} is negative", f, id));
+      const size_t first = b.frame.size();
       add_frame_of_instances(b, id, frame.is_object() && frame.contains("instances") ? frame["instances"] : json::array());
+      if (frame.is_object() && frame.contains("lost")) {
+        if (!frame["lost"].is_boolean()) fail(b.where, fmt::format("instance_info[{}]: lost must be true or false", f));
+        if (frame["lost"].get<bool>()) b.mark_lost_since(first);
+      }
     }
   } else if (doc.is_array() && !doc.empty() && doc[0].is_array()) {
     for (size_t f = 0; f < doc.size(); ++f) add_frame_of_instances(b, static_cast<int64_t>(f), doc[f]);
@@ -151,8 +190,8 @@ KeypointTracks read_json(const std::string& path, int64_t joints) {
   return b.finish();
 }
 
-KeypointTracks read_csv(const std::string& path, int64_t joints) {
-  Builder b{path, joints, {}, {}, {}};
+KeypointFile read_csv(const std::string& path, int64_t joints) {
+  Builder b{path, joints, {}, {}, {}, {}};
   std::istringstream in(read_text(path));
   std::string line;
   int64_t line_no = 0, frame = 0;
@@ -185,42 +224,67 @@ KeypointTracks read_csv(const std::string& path, int64_t joints) {
   return b.finish();
 }
 
-KeypointTracks read_npz(const std::string& path, int64_t joints) {
+KeypointFile read_npz(const std::string& path, int64_t joints) {
   const NpzReader npz(path);
   if (!npz.has("keypoints")) fail(path, "has no 'keypoints' array");
   const ArrayF k = npz.array("keypoints").to_float(path + ":keypoints");
   if (k.ndim() != 3 || k.dim(1) != joints || (k.dim(2) != 2 && k.dim(2) != 3))
     fail(path, fmt::format("keypoints must be (N, {}, 2) or (N, {}, 3)", joints, joints));
-  Builder b{path, joints, {}, {}, {}};
+  const TrackColumns columns = read_track_columns(npz, k.dim(0), path);
+  Builder b{path, joints, {}, {}, {}, {}};
   const int64_t d = k.dim(2);
   for (int64_t n = 0; n < k.dim(0); ++n) {
     const auto first = k.values.begin() + static_cast<std::ptrdiff_t>(n * joints * d);
-    b.add(n, 0, std::vector<double>(first, first + static_cast<std::ptrdiff_t>(joints * d)), {}, static_cast<int>(d));
+    const auto row = static_cast<size_t>(n);
+    b.add(columns.frame[row], columns.person[row], std::vector<double>(first, first + static_cast<std::ptrdiff_t>(joints * d)),
+          {}, static_cast<int>(d));
+  }
+  b.info.width = columns.width;
+  b.info.height = columns.height;
+  b.info.lost = columns.lost;
+  if (npz.has("fps")) {
+    const ArrayF fps = npz.array("fps").to_float(path + ":fps");
+    if (fps.values.size() != 1 || !std::isfinite(fps.values[0]) || fps.values[0] < 0) fail(path, "fps must be one number, 0 or more");
+    b.info.fps = fps.values[0];
   }
   return b.finish();
 }
 
 }  // namespace
 
-KeypointTracks read_keypoints(const std::string& path, KeypointLayout layout) {
+KeypointFile read_keypoints(const std::string& path, KeypointLayout layout) {
   const auto joints = static_cast<int64_t>(layout_joint_names(layout).size());
   std::string ext = fs::path(path).extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  KeypointTracks t;
+  KeypointFile file;
   if (ext == ".json" || fs::is_directory(path))
-    t = read_json(path, joints);
+    file = read_json(path, joints);
   else if (ext == ".csv")
-    t = read_csv(path, joints);
+    file = read_csv(path, joints);
   else if (ext == ".npz")
-    t = read_npz(path, joints);
+    file = read_npz(path, joints);
   else
     fail(path, "unknown keypoint file type (.json, .csv, .npz, or a folder of OpenPose .json)");
-  for (size_t i = 0; i < t.keypoints.values.size(); i += 3)
-    if (!std::isfinite(t.keypoints.values[i]) || !std::isfinite(t.keypoints.values[i + 1])) {
+  std::vector<float>& k = file.tracks.keypoints.values;
+  for (size_t i = 0; i < k.size(); i += 3)
+    if (!std::isfinite(k[i]) || !std::isfinite(k[i + 1])) {
       // A joint the detector could not place: mark it missing (confidence 0) for the lifter.
-      t.keypoints.values[i + 2] = 0.0f;
+      k[i + 2] = 0.0f;
     }
-  return t;
+  return file;
+}
+
+int64_t mark_lost_as_missing(KeypointTracks& tracks, const std::vector<uint8_t>& lost, const std::string& where) {
+  if (!lost.empty() && lost.size() != tracks.frame.size()) fail(where, "lost must have one entry per row");
+  const int64_t J = tracks.keypoints.dim(1);
+  float* k = tracks.keypoints.values.data();
+  for (size_t r = 0; r < lost.size(); ++r)
+    if (lost[r])
+      for (int64_t j = 0; j < J; ++j) k[(static_cast<int64_t>(r) * J + j) * 3 + 2] = NAN;
+  const auto count = std::count(lost.begin(), lost.end(), uint8_t{1});
+  if (!lost.empty() && count == static_cast<std::ptrdiff_t>(lost.size()))
+    fail(where, "no person found (the detector lost the person in every frame)");
+  return count;
 }
 
 namespace {
@@ -267,20 +331,11 @@ void write_keypoints(const std::string& path, const KeypointTracks& t, KeypointL
   } else if (ext == ".csv") {
     write_file_atomically(path, keypoint_csv(t, names));
   } else if (ext == ".npz") {
-    const auto N = static_cast<int64_t>(t.frame.size());
-    Array<int64_t> frame({N}), person({N}), lost({N}), size({2});
-    frame.values = t.frame;
-    person.values = t.person;
-    if (!info.lost.empty()) lost.values.assign(info.lost.begin(), info.lost.end());
-    size.values = {info.width, info.height};
-    ArrayF fps({1}, static_cast<float>(info.fps));
-    write_npz(path, {{"keypoints", encode_npy(NdArray::from(t.keypoints))},
-                     {"frame", encode_npy(NdArray::from(frame))},
-                     {"person", encode_npy(NdArray::from(person))},
-                     {"lost", encode_npy(NdArray::from(lost))},
-                     {"image_size", encode_npy(NdArray::from(size))},
-                     {"fps", encode_npy(NdArray::from(fps))},
-                     {"joint_names", encode_npy_strings(names)}});
+    std::vector<NpzEntry> entries = {{"keypoints", encode_npy(NdArray::from(t.keypoints))}};
+    append_track_columns(entries, {t.frame, t.person, info.lost, info.width, info.height});
+    entries.push_back({"fps", encode_npy(NdArray::from(ArrayF({1}, static_cast<float>(info.fps))))});
+    entries.push_back({"joint_names", encode_npy_strings(names)});
+    write_npz(path, std::move(entries));
   } else {
     fail(path, "unknown keypoint file type (use .json, .csv or .npz)");
   }

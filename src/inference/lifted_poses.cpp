@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <numeric>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "hoif/core/atomic_file.h"
 #include "hoif/core/error.h"
+#include "hoif/data/track_columns.h"
 #include "hoif/io/npz.h"
 
 namespace hoif {
@@ -39,20 +39,11 @@ std::vector<T> take(const std::vector<T>& v, const std::vector<int64_t>& rows) {
 }
 
 void write_npz_file(const std::string& path, const LiftedPoses& p) {
-  const auto N = static_cast<int64_t>(p.frame.size());
-  Array<int64_t> frame({N}), person({N}), size({2}), lost({N});
-  frame.values = p.frame;
-  person.values = p.person;
-  size.values = {p.width, p.height};
-  if (!p.lost.empty()) lost.values.assign(p.lost.begin(), p.lost.end());
   std::vector<NpzEntry> entries = {{"poses_3d", encode_npy(NdArray::from(p.poses))},
                                    {"joint_names", encode_npy_strings(p.joint_names)}};
   if (!p.keypoints_2d.values.empty()) entries.push_back({"keypoints_2d", encode_npy(NdArray::from(p.keypoints_2d))});
   if (!p.keypoint_scores.values.empty()) entries.push_back({"keypoint_scores", encode_npy(NdArray::from(p.keypoint_scores))});
-  entries.push_back({"image_size", encode_npy(NdArray::from(size))});
-  entries.push_back({"frame", encode_npy(NdArray::from(frame))});
-  entries.push_back({"person", encode_npy(NdArray::from(person))});
-  entries.push_back({"lost", encode_npy(NdArray::from(lost))});
+  append_track_columns(entries, {p.frame, p.person, p.lost, p.width, p.height});
   write_npz(path, std::move(entries));
 }
 
@@ -136,29 +127,22 @@ LiftedPoses read_lifted_poses(const std::string& path) {
   if (p.poses.ndim() != 3 || p.poses.dim(2) != 3) fail(path, "poses_3d must be (N, J, 3)");
   const int64_t N = p.poses.dim(0), J = p.poses.dim(1);
   if (npz.has("joint_names")) p.joint_names = decode_npy_strings(npz.load("joint_names"), path + ":joint_names");
-  p.frame.resize(static_cast<size_t>(N));
-  std::iota(p.frame.begin(), p.frame.end(), 0);
-  p.person.assign(static_cast<size_t>(N), 0);
-  if (npz.has("frame")) p.frame = npz.array("frame").to_int64(path + ":frame");
-  if (npz.has("person")) p.person = npz.array("person").to_int64(path + ":person");
-  if (static_cast<int64_t>(p.frame.size()) != N || static_cast<int64_t>(p.person.size()) != N)
-    fail(path, "frame and person must have one entry per pose");
-  if (npz.has("lost")) {
-    const auto lost = npz.array("lost").to_int64(path + ":lost");
-    if (static_cast<int64_t>(lost.size()) != N) fail(path, "lost must have one entry per pose");
-    for (int64_t v : lost) p.lost.push_back(v != 0);
-  }
+  TrackColumns columns = read_track_columns(npz, N, path);
+  p.frame = std::move(columns.frame);
+  p.person = std::move(columns.person);
+  p.lost = std::move(columns.lost);
+  p.width = columns.width;
+  p.height = columns.height;
   if (npz.has("keypoints_2d")) {
     const ArrayF k = npz.array("keypoints_2d").to_float(path + ":keypoints_2d");
     if (k.ndim() != 3 || k.dim(0) != N || k.dim(1) != J || k.dim(2) < 2) fail(path, "keypoints_2d does not match poses_3d");
     if (k.dim(2) > 3) fail(path, "keypoints_2d does not match poses_3d");
     p.set_keypoints(k);
   }
-  if (npz.has("image_size")) {
-    const auto size = npz.array("image_size").to_int64(path + ":image_size");
-    if (size.size() != 2 || size[0] < 0 || size[1] < 0) fail(path, "image_size must be (width, height)");
-    p.width = static_cast<int>(size[0]);
-    p.height = static_cast<int>(size[1]);
+  if (npz.has("keypoint_scores")) {
+    p.keypoint_scores = npz.array("keypoint_scores").to_float(path + ":keypoint_scores");
+    if (p.keypoint_scores.shape != std::vector<int64_t>{N, J} || p.keypoints_2d.values.empty())
+      fail(path, "keypoint_scores does not match keypoints_2d");
   }
   return p;
 }

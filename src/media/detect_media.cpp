@@ -42,14 +42,4 @@ DetectedMedia detect_media(const std::string& path, const MoveNet& detector, con
   return out;
 }
 
-int64_t mark_lost_as_missing(DetectedMedia& media, const std::string& where) {
-  float* k = media.tracks.keypoints.values.data();
-  for (size_t r = 0; r < media.lost.size(); ++r)
-    if (media.lost[r])
-      for (size_t j = 0; j < kCocoJoints; ++j) k[(r * kCocoJoints + j) * 3 + 2] = NAN;
-  const auto lost = std::count(media.lost.begin(), media.lost.end(), uint8_t{1});
-  if (lost == static_cast<std::ptrdiff_t>(media.lost.size())) fail(where, "no person found (MoveNet saw no torso in any frame)");
-  return lost;
-}
-
 }  // namespace hoif

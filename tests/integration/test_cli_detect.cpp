@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fixtures.h"
+#include "hoif/inference/lifted_poses.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -105,6 +106,50 @@ TEST_F(DetectCli, AVideoWithoutAPersonIsMarkedLostAndNotLifted) {
   EXPECT_EQ(r.err.substr(r.err.rfind('\n', r.err.size() - 2) + 1).find("hoif: error: " + grey.string() + ": no person found"), 0u) << r.err;
   EXPECT_EQ(r.err.find("error"), r.err.rfind("error")) << r.err;
   EXPECT_FALSE(fs::exists(dir / "grey_3d.npz"));
+  // Lifting the keypoints detect wrote is the same: the file states the image size and the lost rows.
+  r = run("lift --model " + kModel + " --input " + out.string() + " --format coco17 --output " + (dir / "grey_3d.npz").string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "hoif: error: " + out.string() + ": no person found (the detector lost the person in every frame)\n");
+  EXPECT_FALSE(fs::exists(dir / "grey_3d.npz"));
+}
+
+// What detect writes beyond the keypoints (image size, frame rate, lost frames) is used when its file
+// is lifted, as when lifting the video: no --width/--height needed, the lost frame filled and marked.
+TEST(LiftKeypointFile, UsesTheSizeRateAndLostFramesTheFileStates) {
+  const fs::path dir = hoif::test::temp_dir("cli_lift_detected");
+  // A person standing in a 640 x 360 frame, COCO-17 order (nose, eyes, ears, shoulders, elbows,
+  // wrists, hips, knees, ankles; left before right).
+  const std::vector<std::pair<int, int>> standing = {{320, 60}, {325, 55}, {315, 55}, {330, 58}, {310, 58}, {340, 100},
+                                                     {300, 100}, {350, 150}, {290, 150}, {355, 195}, {285, 195},
+                                                     {332, 200}, {308, 200}, {334, 265}, {306, 265}, {335, 330}, {305, 330}};
+  json frames = json::array();
+  for (int f = 0; f < 3; ++f) {
+    json points = json::array(), scores = json::array();
+    for (const auto& [x, y] : standing) {
+      points.push_back({x + 2 * f, y});
+      scores.push_back(f == 1 ? 0.9 : 0.8);  // frame 1's guess looks confident; only "lost" says otherwise
+    }
+    frames.push_back({{"frame_id", f}, {"lost", f == 1}, {"instances", {{{"keypoints", points}, {"keypoint_scores", scores}}}}});
+  }
+  const fs::path keypoints = dir / "clip_2d.json";
+  std::ofstream(keypoints) << json{{"meta_info", {{"image_size", {640, 360}}, {"fps", 10.0}}}, {"instance_info", frames}}.dump();
+  const fs::path poses = dir / "clip_3d.npz", motion = dir / "clip.bvh";
+  auto r = run("lift --model " + kModel + " --input " + keypoints.string() + " --format coco17 --output " + poses.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("the person was lost in 1 of 3 frames"), std::string::npos) << r.err;
+  const hoif::LiftedPoses lifted = hoif::read_lifted_poses(poses.string());
+  EXPECT_EQ(lifted.lost, (std::vector<uint8_t>{0, 1, 0}));
+  EXPECT_EQ(lifted.width, 640);
+  EXPECT_EQ(lifted.height, 360);
+  ASSERT_EQ(lifted.keypoint_scores.shape, (std::vector<int64_t>{3, 16}));
+  EXPECT_FLOAT_EQ(lifted.keypoint_scores.values[16], 0.0f);  // frame 1, filled: confidence 0
+  EXPECT_FLOAT_EQ(lifted.keypoint_scores.values[0], 0.8f);
+  r = run("lift --model " + kModel + " --input " + keypoints.string() + " --format coco17 --output " + motion.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::ifstream bvh(motion);
+  const std::string text((std::istreambuf_iterator<char>(bvh)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("Frames: 3"), std::string::npos);
+  EXPECT_NE(text.find("Frame Time: 0.1"), std::string::npos);  // the file's 10 frames/s, not the default 50
 }
 
 TEST_F(DetectCli, BadMediaAndModelsAreOneErrorLine) {

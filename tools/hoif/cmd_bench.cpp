@@ -151,7 +151,7 @@ struct PipelineRun {
 PipelineRun run_pipeline(const BenchFlags& f, const MoveNet& detector, LiftingNetwork& lifter) {
   const auto start = Clock::now();
   DetectedMedia d = detect_media(f.video, detector, {.max_frames = f.frames, .progress = false});
-  mark_lost_as_missing(d, f.video);
+  mark_lost_as_missing(d.tracks, d.lost, f.video);
   KeypointTracks tracks = d.tracks;
   tracks.keypoints = map_to_h36m(tracks.keypoints, KeypointLayout::coco17, lifter.config().joints);
   LiftOptions o;

@@ -46,23 +46,30 @@ LiftInput read_input(const LiftFlags& f) {
   LiftInput k;
   if (f.image.empty() && f.video.empty()) {
     k.layout = parse_layout(f.format);
-    k.tracks = read_keypoints(f.input, k.layout);
-    k.width = f.width;
-    k.height = f.height;
-    return k;
+    KeypointFile file = read_keypoints(f.input, k.layout);
+    k.width = f.width > 0 ? f.width : file.info.width;
+    k.height = f.height > 0 ? f.height : file.info.height;
+    if (k.width <= 0 || k.height <= 0)
+      fail("--width/--height", fmt::format("give the image size in pixels ({} does not state it)", f.input));
+    k.fps = file.info.fps;
+    k.tracks = std::move(file.tracks);
+    k.lost = std::move(file.info.lost);
+  } else {
+    const MoveNet detector(detector_model_file(f.detector, f.detector_model));
+    DetectedMedia d = detect_media(f.video.empty() ? f.image : f.video, detector);
+    k.layout = KeypointLayout::coco17;
+    k.width = d.width;
+    k.height = d.height;
+    k.fps = d.fps;
+    k.tracks = std::move(d.tracks);
+    k.lost = std::move(d.lost);
   }
-  const std::string& media = f.video.empty() ? f.image : f.video;
-  const MoveNet detector(detector_model_file(f.detector, f.detector_model));
-  DetectedMedia d = detect_media(media, detector);
-  k.layout = KeypointLayout::coco17;
-  k.width = d.width;
-  k.height = d.height;
-  k.fps = d.fps;
-  // Lost frames are filled from the frames around them (or refused), and marked in the output.
-  const int64_t lost = mark_lost_as_missing(d, media);
-  if (lost) fmt::print(stderr, "note: the person was lost in {} of {} frames; they are filled from the frames around them and marked 'lost'\n", lost, d.lost.size());
-  k.tracks = std::move(d.tracks);
-  k.lost = std::move(d.lost);
+  // Lost rows are filled from the frames around them (or refused), and marked in the output.
+  const std::string source = f.input.empty() ? (f.video.empty() ? f.image : f.video) : f.input;
+  const int64_t lost = mark_lost_as_missing(k.tracks, k.lost, source);
+  if (lost)
+    fmt::print(stderr, "note: the person was lost in {} of {} frames; they are filled from the frames around them and marked 'lost'\n",
+               lost, k.lost.size());
   return k;
 }
 
@@ -95,7 +102,7 @@ void check_flags(const LiftFlags& f) {
   const int sources = !f.input.empty() + !f.image.empty() + !f.video.empty();
   if (sources != 1) fail("--input/--image/--video", "give exactly one of them");
   if (!f.input.empty() && f.format.empty()) fail("--format", "give the joint layout of --input (h36m16, h36m17, coco17, openpose25, mpii16)");
-  if (!f.input.empty() && (f.width <= 0 || f.height <= 0)) fail("--width/--height", "give the image size in pixels (both positive)");
+  if (f.width < 0 || f.height < 0) fail("--width/--height", "must be positive (or left out where --input states the size)");
   const std::string ext = fs::path(f.output).extension().string();
   if (ext != ".npz" && ext != ".json" && ext != ".csv" && !is_motion_file(f.output))
     fail(f.output, "unknown output type (use .npz, .json, .csv, or .bvh / .glb for an animation)");
@@ -150,8 +157,8 @@ void register_lift(CLI::App& app) {
   cmd->add_option("--checkpoint,--model", f->model, "A checkpoint (hoif train); --model is the older name")->required();
   cmd->add_option("--input", f->input, "Keypoints: MMPose/OpenPose JSON (or a folder of OpenPose JSON), CSV, or npz");
   cmd->add_option("--format", f->format, "Joint layout of --input: h36m16, h36m17, coco17, openpose25, mpii16");
-  cmd->add_option("--width", f->width, "Image width in pixels (with --input)");
-  cmd->add_option("--height", f->height, "Image height in pixels (with --input)");
+  cmd->add_option("--width", f->width, "Image width in pixels (with --input; default: the size the file states)");
+  cmd->add_option("--height", f->height, "Image height in pixels (with --input; default: the size the file states)");
   cmd->add_option("--image", f->image, "Instead of --input: a photo of a person (the detector finds the 2D keypoints)");
   cmd->add_option("--video", f->video, "Instead of --input: a video of a person (tracked through the frames)");
   cmd->add_option("--detector", f->detector, "With --image/--video: lightning (fast) or thunder (accurate)")->capture_default_str();

@@ -7,7 +7,10 @@
 //   CSV   one row per frame: x0,y0[,c0],x1,y1[,c1],... in the layout's joint order (a header
 //         line is skipped)
 //   npz   'keypoints', (N, J, 2) or (N, J, 3) with confidences
-// Several people per frame are kept apart by their index in the frame.
+// Several people per frame are kept apart by their index in the frame. What hoif detect writes
+// beyond the keypoints is read back where the file has it: the image size, the frame rate and
+// the lost rows (MMPose JSON: meta_info's image_size and fps, each frame's "lost"; npz: the
+// track columns of data/track_columns.h and fps), and an npz's frame and person numbers.
 #include <string>
 #include <vector>
 
@@ -22,9 +25,6 @@ struct KeypointTracks {
   std::vector<int64_t> person;  // per row: the person's index within its frame
 };
 
-// Errors name the file and the problem (wrong joint count, unparsable numbers, NaN, ...).
-KeypointTracks read_keypoints(const std::string& path, KeypointLayout layout);
-
 // What a detector knows beyond the keypoints, written along with them.
 struct KeypointFileInfo {
   int width = 0, height = 0;  // the image, pixels
@@ -32,6 +32,20 @@ struct KeypointFileInfo {
   std::vector<uint8_t> lost;  // per row: 1 where the person was lost (empty: none)
   std::string source;         // the image or video, and the detector
 };
+
+struct KeypointFile {
+  KeypointTracks tracks;
+  KeypointFileInfo info;  // what the file states of it (hoif detect's files: everything; others: maybe nothing)
+};
+
+// Errors name the file and the problem (wrong joint count, unparsable numbers, NaN, ...).
+KeypointFile read_keypoints(const std::string& path, KeypointLayout layout);
+
+// Gives every joint of a lost row a NaN confidence, so that lifting fills the row from the frames
+// around it (or refuses it) instead of lifting the detector's guess. Returns the number of lost
+// rows; all of them lost is an Error naming `where` ("no person found").
+int64_t mark_lost_as_missing(KeypointTracks& tracks, const std::vector<uint8_t>& lost, const std::string& where);
+
 // Writes what read_keypoints reads, by the path's type (atomically):
 //   .json  MMPose's layout: {"meta_info": {...}, "instance_info": [{"frame_id", "lost",
 //          "instances": [{"keypoints": [[x, y], ...], "keypoint_scores": [...]}]}]}

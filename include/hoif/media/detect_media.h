@@ -25,9 +25,4 @@ struct DetectOptions {
 // A file that is no image or video, or has no frames, is an Error naming it.
 DetectedMedia detect_media(const std::string& path, const MoveNet& detector, const DetectOptions& options = {});
 
-// Gives every joint of a lost frame a NaN confidence, so that lifting fills the frame from the
-// frames around it (or refuses it) instead of lifting the detector's guess. Returns the number
-// of lost frames; all of them lost is an Error naming `where` ("no person found").
-int64_t mark_lost_as_missing(DetectedMedia& media, const std::string& where);
-
 }  // namespace hoif

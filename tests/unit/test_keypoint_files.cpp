@@ -1,0 +1,104 @@
+// The user's keypoint files: what hoif detect writes beyond the keypoints (image size, frame rate,
+// lost rows, frame and person numbers) reads back, and lost rows become missing joints.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "fixtures.h"
+#include "hoif/data/keypoint_files.h"
+
+using namespace hoif;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Three rows of COCO-17 keypoints: row r has joint j at (r + j, 2 j) with confidence 0.8.
+KeypointTracks three_rows(std::vector<int64_t> frame, std::vector<int64_t> person) {
+  KeypointTracks t;
+  t.keypoints = ArrayF({3, 17, 3});
+  for (int64_t r = 0; r < 3; ++r)
+    for (int64_t j = 0; j < 17; ++j) {
+      float* p = &t.keypoints.values[static_cast<size_t>((r * 17 + j) * 3)];
+      p[0] = static_cast<float>(r + j);
+      p[1] = 2.0f * static_cast<float>(j);
+      p[2] = 0.8f;
+    }
+  t.frame = std::move(frame);
+  t.person = std::move(person);
+  return t;
+}
+
+const KeypointFileInfo kDetected{640, 360, 25.0, {0, 1, 0}, "clip.mp4 (MoveNet thunder)"};
+
+}  // namespace
+
+TEST(KeypointFiles, NpzKeepsFramesPeopleSizeRateAndLostRows) {
+  const fs::path path = test::temp_dir("keypoint_files_npz") / "two_people.npz";
+  const KeypointTracks written = three_rows({0, 0, 2}, {0, 1, 0});  // two people in frame 0, one in frame 2
+  write_keypoints(path.string(), written, KeypointLayout::coco17, kDetected);
+  const KeypointFile read = read_keypoints(path.string(), KeypointLayout::coco17);
+  EXPECT_EQ(read.tracks.frame, (std::vector<int64_t>{0, 0, 2}));
+  EXPECT_EQ(read.tracks.person, (std::vector<int64_t>{0, 1, 0}));
+  EXPECT_EQ(read.tracks.keypoints.values, written.keypoints.values);
+  EXPECT_EQ(read.info.width, 640);
+  EXPECT_EQ(read.info.height, 360);
+  EXPECT_DOUBLE_EQ(read.info.fps, 25.0);
+  EXPECT_EQ(read.info.lost, (std::vector<uint8_t>{0, 1, 0}));
+}
+
+TEST(KeypointFiles, MmposeJsonKeepsSizeRateAndLostFrames) {
+  const fs::path path = test::temp_dir("keypoint_files_json") / "clip.json";
+  write_keypoints(path.string(), three_rows({0, 1, 2}, {0, 0, 0}), KeypointLayout::coco17, kDetected);
+  const KeypointFile read = read_keypoints(path.string(), KeypointLayout::coco17);
+  EXPECT_EQ(read.tracks.frame, (std::vector<int64_t>{0, 1, 2}));
+  EXPECT_EQ(read.info.width, 640);
+  EXPECT_EQ(read.info.height, 360);
+  EXPECT_DOUBLE_EQ(read.info.fps, 25.0);
+  EXPECT_EQ(read.info.lost, (std::vector<uint8_t>{0, 1, 0}));
+  EXPECT_EQ(read.info.source, "clip.mp4 (MoveNet thunder)");
+}
+
+TEST(KeypointFiles, FilesThatStateNothingMoreReadAsBefore) {
+  const fs::path csv = test::temp_dir("keypoint_files_plain") / "plain.csv";
+  std::ofstream(csv) << "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34\n";
+  const KeypointFile read = read_keypoints(csv.string(), KeypointLayout::coco17);
+  EXPECT_EQ(read.tracks.frame, (std::vector<int64_t>{0}));
+  EXPECT_EQ(read.info.width, 0);
+  EXPECT_EQ(read.info.fps, 0.0);
+  EXPECT_TRUE(read.info.lost.empty());
+}
+
+TEST(KeypointFiles, BadMetadataIsAnErrorNamingTheFile) {
+  const fs::path dir = test::temp_dir("keypoint_files_bad");
+  const auto json_file = [&](const std::string& name, const std::string& meta, const std::string& lost) {
+    std::string points;
+    for (int j = 0; j < 17; ++j) points += (j ? "," : "") + std::string("[1, 2]");
+    std::ofstream(dir / name) << R"({"meta_info": )" << meta << R"(, "instance_info": [{"frame_id": 0, )" << lost
+                              << R"("instances": [{"keypoints": [)" << points << "]}]}]}";
+    return (dir / name).string();
+  };
+  const std::string size = json_file("size.json", R"({"image_size": [640]})", "");
+  EXPECT_EQ(test::error_of([&] { read_keypoints(size, KeypointLayout::coco17); }),
+            size + ": meta_info.image_size must be [width, height] in pixels");
+  const std::string fps = json_file("fps.json", R"({"fps": -3})", "");
+  EXPECT_EQ(test::error_of([&] { read_keypoints(fps, KeypointLayout::coco17); }), fps + ": meta_info.fps must be a positive number");
+  const std::string lost = json_file("lost.json", "{}", R"("lost": "yes", )");
+  EXPECT_EQ(test::error_of([&] { read_keypoints(lost, KeypointLayout::coco17); }),
+            lost + ": instance_info[0]: lost must be true or false");
+  const std::string good = json_file("good.json", R"({"image_size": [640, 360]})", R"("lost": true, )");
+  EXPECT_EQ(read_keypoints(good, KeypointLayout::coco17).info.lost, (std::vector<uint8_t>{1}));
+}
+
+TEST(KeypointFiles, LostRowsBecomeMissingAndAllLostIsNoPerson) {
+  KeypointTracks t = three_rows({0, 1, 2}, {0, 0, 0});
+  EXPECT_EQ(mark_lost_as_missing(t, {0, 1, 0}, "clip.json"), 1);
+  for (int64_t r = 0; r < 3; ++r)
+    for (int64_t j = 0; j < 17; ++j) {
+      const float c = t.keypoints.values[static_cast<size_t>((r * 17 + j) * 3 + 2)];
+      EXPECT_EQ(std::isnan(c), r == 1) << r << " " << j;
+    }
+  EXPECT_EQ(mark_lost_as_missing(t, {}, "clip.json"), 0);  // a file that names no lost rows
+  EXPECT_EQ(test::error_of([&] { mark_lost_as_missing(t, {1, 1, 1}, "clip.json"); }),
+            "clip.json: no person found (the detector lost the person in every frame)");
+}
