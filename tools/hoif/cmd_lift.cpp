@@ -44,7 +44,8 @@ struct LiftInput {
 
 LiftInput read_input(const LiftFlags& f) {
   LiftInput k;
-  if (f.image.empty() && f.video.empty()) {
+  const std::string& source = !f.input.empty() ? f.input : !f.video.empty() ? f.video : f.image;
+  if (!f.input.empty()) {
     k.layout = parse_layout(f.format);
     KeypointFile file = read_keypoints(f.input, k.layout);
     k.width = f.width > 0 ? f.width : file.info.width;
@@ -56,7 +57,7 @@ LiftInput read_input(const LiftFlags& f) {
     k.lost = std::move(file.info.lost);
   } else {
     const MoveNet detector(detector_model_file(f.detector, f.detector_model));
-    DetectedMedia d = detect_media(f.video.empty() ? f.image : f.video, detector);
+    DetectedMedia d = detect_media(source, detector);
     k.layout = KeypointLayout::coco17;
     k.width = d.width;
     k.height = d.height;
@@ -65,7 +66,6 @@ LiftInput read_input(const LiftFlags& f) {
     k.lost = std::move(d.lost);
   }
   // Lost rows are filled from the frames around them (or refused), and marked in the output.
-  const std::string source = f.input.empty() ? (f.video.empty() ? f.image : f.video) : f.input;
   const int64_t lost = mark_lost_as_missing(k.tracks, k.lost, source);
   if (lost)
     fmt::print(stderr, "note: the person was lost in {} of {} frames; they are filled from the frames around them and marked 'lost'\n",
