@@ -112,8 +112,9 @@ def parameter_count(row):
 
 
 def training_stride(row):
-    """Every how many training frames the row kept, as its log's data line states it."""
-    return logged_number(row, r"^data: .*, stride (\d+)\)", "the training frame stride")
+    """Every how many training frames the row kept, as its log's data line states it ("stride N"
+    in logs written before the option became --downsample)."""
+    return logged_number(row, r"^data: .*, (?:stride|downsample) (\d+)\)", "the training frame stride")
 
 
 def recipe_label(row):
