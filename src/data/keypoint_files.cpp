@@ -97,7 +97,16 @@ void add_mmpose_instance(Builder& b, int64_t f, int64_t p, const json& instance)
   const int per_joint = !k.empty() && k[0].is_array() ? static_cast<int>(k[0].size()) : 2;
   std::vector<double> scores;
   if (instance.contains("keypoint_scores")) scores = numbers(instance["keypoint_scores"], b.where);
+  if (instance.contains("track_id")) {  // MMPose's tracking demos number each person across frames
+    if (!instance["track_id"].is_number_integer() || instance["track_id"].get<int64_t>() < 0)
+      fail(b.where, fmt::format("frame {}: track_id must be a whole number, 0 or more", f));
+    p = instance["track_id"].get<int64_t>();
+  }
   b.add(f, p, xy, per_joint == 3 ? std::vector<double>{} : scores, per_joint == 3 ? 3 : 2);
+  if (instance.contains("lost")) {
+    if (!instance["lost"].is_boolean()) fail(b.where, fmt::format("frame {} person {}: lost must be true or false", f, p));
+    if (instance["lost"].get<bool>()) b.mark_lost_since(b.frame.size() - 1);
+  }
 }
 
 void add_frame_of_instances(Builder& b, int64_t f, const json& instances) {
@@ -175,6 +184,7 @@ KeypointFile read_json(const std::string& path, int64_t joints) {
       if (id < 0) fail(b.where, fmt::format("instance_info[{}]: frame_id {} is negative", f, id));
       const size_t first = b.frame.size();
       add_frame_of_instances(b, id, frame.is_object() && frame.contains("instances") ? frame["instances"] : json::array());
+      // A frame's own "lost" (hoif detect wrote it there before it wrote one per person) marks all its people.
       if (frame.is_object() && frame.contains("lost")) {
         if (!frame["lost"].is_boolean()) fail(b.where, fmt::format("instance_info[{}]: lost must be true or false", f));
         if (frame["lost"].get<bool>()) b.mark_lost_since(first);
@@ -299,17 +309,23 @@ json mmpose_document(const KeypointTracks& t, const std::vector<std::string>& na
       points.push_back({p[0], p[1]});
       scores.push_back(p[2]);
     }
-    json frame = {{"frame_id", t.frame[static_cast<size_t>(n)]},
-                  {"instances", {{{"keypoints", points}, {"keypoint_scores", scores}}}}};
-    if (!info.lost.empty()) frame["lost"] = info.lost[static_cast<size_t>(n)] != 0;
-    frames.push_back(frame);
+    const auto row = static_cast<size_t>(n);
+    json instance = {{"keypoints", points}, {"keypoint_scores", scores}, {"track_id", t.person[row]}};
+    if (!info.lost.empty()) instance["lost"] = info.lost[row] != 0;
+    // The people of one frame share its entry, as in MMPose's own output.
+    if (frames.empty() || frames.back()["frame_id"] != t.frame[row])
+      frames.push_back({{"frame_id", t.frame[row]}, {"instances", json::array()}});
+    frames.back()["instances"].push_back(instance);
   }
   json meta = {{"keypoint_names", names}, {"image_size", {info.width, info.height}}, {"source", info.source}};
   if (info.fps > 0) meta["fps"] = info.fps;
   return {{"meta_info", meta}, {"instance_info", frames}};
 }
 
-std::string keypoint_csv(const KeypointTracks& t, const std::vector<std::string>& names) {
+std::string keypoint_csv(const std::string& path, const KeypointTracks& t, const std::vector<std::string>& names) {
+  for (size_t n = 1; n < t.frame.size(); ++n)
+    if (t.frame[n] == t.frame[n - 1])
+      fail(path, fmt::format("frame {} has several people, and a CSV file holds one per frame (write .json or .npz)", t.frame[n]));
   std::string csv;
   for (size_t j = 0; j < names.size(); ++j) csv += fmt::format("{0}{1}_x,{1}_y,{1}_score", j ? "," : "", names[j]);
   csv += "\n";
@@ -329,7 +345,7 @@ void write_keypoints(const std::string& path, const KeypointTracks& t, KeypointL
   if (ext == ".json") {
     write_file_atomically(path, mmpose_document(t, names, info).dump(1) + "\n");
   } else if (ext == ".csv") {
-    write_file_atomically(path, keypoint_csv(t, names));
+    write_file_atomically(path, keypoint_csv(path, t, names));
   } else if (ext == ".npz") {
     std::vector<NpzEntry> entries = {{"keypoints", encode_npy(NdArray::from(t.keypoints))}};
     append_track_columns(entries, {t.frame, t.person, info.lost, info.width, info.height});

@@ -55,8 +55,8 @@ TEST_F(DetectCli, APhotoOfAPlayerGivesHisPose) {
   const json doc = json::parse(in);
   EXPECT_EQ(doc["meta_info"]["image_size"], json({548, 342}));
   ASSERT_EQ(doc["instance_info"].size(), 1u);
-  EXPECT_FALSE(doc["instance_info"][0]["lost"].get<bool>());
   const json& person = doc["instance_info"][0]["instances"][0];
+  EXPECT_FALSE(person["lost"].get<bool>());
   const auto point = [&](int j) { return person["keypoints"][j].get<std::vector<double>>(); };
   for (int j = 0; j < 17; ++j) {
     EXPECT_GE(point(j)[0], 60);

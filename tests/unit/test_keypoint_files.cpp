@@ -5,6 +5,8 @@
 #include <cmath>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "fixtures.h"
 #include "hoif/data/keypoint_files.h"
 
@@ -57,6 +59,41 @@ TEST(KeypointFiles, MmposeJsonKeepsSizeRateAndLostFrames) {
   EXPECT_DOUBLE_EQ(read.info.fps, 25.0);
   EXPECT_EQ(read.info.lost, (std::vector<uint8_t>{0, 1, 0}));
   EXPECT_EQ(read.info.source, "clip.mp4 (MoveNet thunder)");
+}
+
+TEST(KeypointFiles, MmposeJsonKeepsThePeopleOfAFrameApart) {
+  const fs::path path = test::temp_dir("keypoint_files_json_people") / "two_people.json";
+  write_keypoints(path.string(), three_rows({0, 0, 2}, {0, 1, 0}), KeypointLayout::coco17, kDetected);
+  std::ifstream in(path);
+  const auto doc = nlohmann::json::parse(in);
+  ASSERT_EQ(doc["instance_info"].size(), 2u);  // frames 0 and 2, as MMPose writes them
+  EXPECT_EQ(doc["instance_info"][0]["instances"].size(), 2u);
+  const KeypointFile read = read_keypoints(path.string(), KeypointLayout::coco17);
+  EXPECT_EQ(read.tracks.frame, (std::vector<int64_t>{0, 0, 2}));
+  EXPECT_EQ(read.tracks.person, (std::vector<int64_t>{0, 1, 0}));
+  EXPECT_EQ(read.info.lost, (std::vector<uint8_t>{0, 1, 0}));  // frame 0's second person only
+}
+
+TEST(KeypointFiles, MmposeTrackIdsNameThePeople) {
+  const fs::path path = test::temp_dir("keypoint_files_track_id") / "tracked.json";
+  std::string points;
+  for (int j = 0; j < 17; ++j) points += (j ? "," : "") + std::string("[1, 2]");
+  const auto instance = [&](const std::string& id) { return R"({"track_id": )" + id + R"(, "keypoints": [)" + points + "]}"; };
+  std::ofstream(path) << R"({"instance_info": [{"frame_id": 0, "instances": [)" << instance("3") << "," << instance("1")
+                      << R"(]}, {"frame_id": 1, "instances": [)" << instance("1") << "]}]}";
+  const KeypointFile read = read_keypoints(path.string(), KeypointLayout::coco17);
+  EXPECT_EQ(read.tracks.frame, (std::vector<int64_t>{0, 0, 1}));
+  EXPECT_EQ(read.tracks.person, (std::vector<int64_t>{3, 1, 1}));
+  std::ofstream(path) << R"({"instance_info": [{"frame_id": 4, "instances": [)" << instance("-2") << "]}]}";
+  EXPECT_EQ(test::error_of([&] { read_keypoints(path.string(), KeypointLayout::coco17); }),
+            path.string() + ": frame 4: track_id must be a whole number, 0 or more");
+}
+
+TEST(KeypointFiles, CsvRefusesSeveralPeopleInAFrame) {
+  const fs::path path = test::temp_dir("keypoint_files_csv_people") / "two_people.csv";
+  EXPECT_EQ(test::error_of([&] { write_keypoints(path.string(), three_rows({0, 0, 2}, {0, 1, 0}), KeypointLayout::coco17, kDetected); }),
+            path.string() + ": frame 0 has several people, and a CSV file holds one per frame (write .json or .npz)");
+  EXPECT_FALSE(fs::exists(path));
 }
 
 TEST(KeypointFiles, FilesThatStateNothingMoreReadAsBefore) {

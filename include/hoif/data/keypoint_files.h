@@ -7,10 +7,11 @@
 //   CSV   one row per frame: x0,y0[,c0],x1,y1[,c1],... in the layout's joint order (a header
 //         line is skipped)
 //   npz   'keypoints', (N, J, 2) or (N, J, 3) with confidences
-// Several people per frame are kept apart by their index in the frame. What hoif detect writes
-// beyond the keypoints is read back where the file has it: the image size, the frame rate and
-// the lost rows (MMPose JSON: meta_info's image_size and fps, each frame's "lost"; npz: the
-// track columns of data/track_columns.h and fps), and an npz's frame and person numbers.
+// Several people per frame are kept apart by their "track_id" (MMPose JSON), else by their index
+// in the frame. What hoif detect writes beyond the keypoints is read back where the file has it:
+// the image size, the frame rate and the lost rows (MMPose JSON: meta_info's image_size and fps,
+// each instance's "lost", or a frame's for all its people; npz: the track columns of
+// data/track_columns.h and fps), and an npz's frame and person numbers.
 #include <string>
 #include <vector>
 
@@ -47,9 +48,11 @@ KeypointFile read_keypoints(const std::string& path, KeypointLayout layout);
 int64_t mark_lost_as_missing(KeypointTracks& tracks, const std::vector<uint8_t>& lost, const std::string& where);
 
 // Writes what read_keypoints reads, by the path's type (atomically):
-//   .json  MMPose's layout: {"meta_info": {...}, "instance_info": [{"frame_id", "lost",
-//          "instances": [{"keypoints": [[x, y], ...], "keypoint_scores": [...]}]}]}
-//   .csv   a header of joint names, then per frame x0,y0,c0,x1,... in the layout's order
+//   .json  MMPose's layout: {"meta_info": {...}, "instance_info": [{"frame_id", "instances":
+//          [{"keypoints": [[x, y], ...], "keypoint_scores": [...], "track_id", "lost"}]}]}, the
+//          people of a frame in one entry
+//   .csv   a header of joint names, then per frame x0,y0,c0,x1,... in the layout's order (one
+//          person per frame; several are an Error)
 //   .npz   keypoints (N, J, 3) float32; frame, person, lost (N,) int64; image_size (2,) int64;
 //          fps (1,) float32; joint_names (J,) str
 void write_keypoints(const std::string& path, const KeypointTracks& tracks, KeypointLayout layout,
