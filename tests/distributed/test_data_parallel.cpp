@@ -79,8 +79,10 @@ std::string tiny_run(const std::string& model, int batch, int epochs, const std:
 
 // 32 training poses in batches of 8: 3 epochs are 12 steps, 75 are 300. The ranks sum in another
 // order than one process, and training amplifies rounding over hundreds of steps: so does one
-// process on 2 threads instead of 1. The ranks are held to 1e-5, or over 300 steps to twice what
-// the thread count alone changes (measured here; docs/DISTRIBUTED.md).
+// process on 2 threads instead of 1, by up to 8.5e-5 (HGCN) on one CPU and not at all on another.
+// So the ranks are held to 1e-5 over 12 steps, and over 300 to 1e-4 or twice what the thread count
+// changes here, whichever is larger (Adam moves a weight by up to the rate per step: up to 3e-3 over
+// those 300 steps; docs/DISTRIBUTED.md).
 TEST(DataParallel, EveryModelOnTwoRanksTakesTheStepsOfOneProcess) {
   for (const std::string model : {"martinez", "semgcn", "semgcn-nonlocal", "hgcn", "hoif"})
     for (const auto& [epochs, lr] : {std::pair{3, "1e-3"}, std::pair{75, "1e-5"}}) {
@@ -92,7 +94,7 @@ TEST(DataParallel, EveryModelOnTwoRanksTakesTheStepsOfOneProcess) {
       ASSERT_EQ(b.exit_code, 0) << b.err;
       EXPECT_NE(b.out.find("2 ranks, batch 4 each"), std::string::npos) << b.out;
       EXPECT_NE(b.out.find("data-parallel: 2 ranks"), std::string::npos) << b.out;
-      double bound = 1e-5;
+      double bound = epochs > 3 ? 1e-4 : 1e-5;
       if (epochs > 3) {
         const fs::path threads = mini().dir / (name + "_one_2threads");
         const CliRun c = run(tiny_run(model, 8, epochs, lr, 2) + " --checkpoint " + threads.string());
