@@ -259,9 +259,9 @@ def rows(results_dir):
 def summary_table(rs):
     """The published protocol's rows (no test-time augmentation), each with its flip-TTA twin's P1."""
     twin = {(r["row"], r["keypoints"]): r for r in rs if r["tta"]}
-    lines = ["| model | 2D | recipe | chosen | seeds | P1 | P2 | P1 with flip TTA | published P1 / P2 | parameters | "
-             "frame stride | epochs | training (min) |",
-             "|---|---|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|"]
+    lines = ["| model | 2D | recipe | chosen | seeds | P1 | P1 − published | P2 | P1 with flip TTA | published P1 / P2 | "
+             "parameters | frame stride | epochs | training (min) |",
+             "|---|---|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|"]
     for r in rs:
         if r["tta"]:
             continue
@@ -273,9 +273,17 @@ def summary_table(rs):
         tta = f"{t['p1']:.2f}" if t else "—"
         chosen = r["selection"] + ({True: ", headline", False: ", candidate"}[r["headline"]] if "headline" in r else "")
         lines.append(f"| {r['model']} | {r['keypoints']} | {r['recipe']} | {chosen} | {r['seeds']} | {p1} | "
-                     f"{r['p2']:.2f} | {tta} | {pub} | {r['parameters']:,} | {r['frame_stride']} | {r['epochs']:g} | "
+                     f"{published_gap(r)} | {r['p2']:.2f} | {tta} | {pub} | {r['parameters']:,} | {r['frame_stride']} | {r['epochs']:g} | "
                      f"{r['train_minutes']:.0f} |")
     return "\n".join(lines)
+
+
+def published_gap(r):
+    """P1 minus the published P1, signed (negative beats it); none against CPN-input figures, which
+    a Stacked Hourglass row cannot be compared with."""
+    if r["keypoints"] != "gt" or not r["published_p1"]:
+        return "—"
+    return f"{r['p1'] - r['published_p1']:+.2f}".replace("-", "−")
 
 
 def readme_rows(rs):
@@ -294,7 +302,7 @@ def readme_rows(rs):
 def readme_table(rs):
     """The summary's first columns for the README's short list of rows."""
     lines = summary_table(readme_rows(rs)).split("\n")
-    return "\n".join("|".join(line.split("|")[:10]) + "|" for line in lines)
+    return "\n".join("|".join(line.split("|")[:11]) + "|" for line in lines)
 
 
 def changes_table(rs):
