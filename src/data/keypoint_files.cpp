@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -301,7 +302,7 @@ namespace {
 
 json mmpose_document(const KeypointTracks& t, const std::vector<std::string>& names, const KeypointFileInfo& info) {
   const int64_t N = t.keypoints.dim(0), J = t.keypoints.dim(1);
-  json frames = json::array();
+  std::map<int64_t, json> instances_of_frame;  // ordered by frame, wherever a frame's rows are listed
   for (int64_t n = 0; n < N; ++n) {
     json points = json::array(), scores = json::array();
     for (int64_t j = 0; j < J; ++j) {
@@ -312,20 +313,24 @@ json mmpose_document(const KeypointTracks& t, const std::vector<std::string>& na
     const auto row = static_cast<size_t>(n);
     json instance = {{"keypoints", points}, {"keypoint_scores", scores}, {"track_id", t.person[row]}};
     if (!info.lost.empty()) instance["lost"] = info.lost[row] != 0;
-    // The people of one frame share its entry, as in MMPose's own output.
-    if (frames.empty() || frames.back()["frame_id"] != t.frame[row])
-      frames.push_back({{"frame_id", t.frame[row]}, {"instances", json::array()}});
-    frames.back()["instances"].push_back(instance);
+    instances_of_frame[t.frame[row]].push_back(instance);
   }
+  // The people of one frame share its entry, as in MMPose's own output.
+  json frames = json::array();
+  for (auto& [frame, instances] : instances_of_frame) frames.push_back({{"frame_id", frame}, {"instances", std::move(instances)}});
   json meta = {{"keypoint_names", names}, {"image_size", {info.width, info.height}}, {"source", info.source}};
   if (info.fps > 0) meta["fps"] = info.fps;
   return {{"meta_info", meta}, {"instance_info", frames}};
 }
 
 std::string keypoint_csv(const std::string& path, const KeypointTracks& t, const std::vector<std::string>& names) {
-  for (size_t n = 1; n < t.frame.size(); ++n)
-    if (t.frame[n] == t.frame[n - 1])
+  // A CSV file numbers its frames by row, so rows must be frames 0, 1, 2, ... one each.
+  for (size_t n = 0; n < t.frame.size(); ++n) {
+    if (t.frame[n] == static_cast<int64_t>(n)) continue;
+    if (std::count(t.frame.begin(), t.frame.end(), t.frame[n]) > 1)
       fail(path, fmt::format("frame {} has several people, and a CSV file holds one per frame (write .json or .npz)", t.frame[n]));
+    fail(path, fmt::format("row {} is frame {}, and a CSV file numbers its frames by row from 0 (write .json or .npz)", n, t.frame[n]));
+  }
   std::string csv;
   for (size_t j = 0; j < names.size(); ++j) csv += fmt::format("{0}{1}_x,{1}_y,{1}_score", j ? "," : "", names[j]);
   csv += "\n";

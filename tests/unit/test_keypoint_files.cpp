@@ -74,6 +74,16 @@ TEST(KeypointFiles, MmposeJsonKeepsThePeopleOfAFrameApart) {
   EXPECT_EQ(read.info.lost, (std::vector<uint8_t>{0, 1, 0}));  // frame 0's second person only
 }
 
+TEST(KeypointFiles, MmposeJsonGathersAFramesPeopleListedApart) {
+  const fs::path path = test::temp_dir("keypoint_files_json_apart") / "apart.json";
+  write_keypoints(path.string(), three_rows({2, 0, 2}, {0, 0, 1}), KeypointLayout::coco17, kDetected);
+  const KeypointFile read = read_keypoints(path.string(), KeypointLayout::coco17);
+  EXPECT_EQ(read.tracks.frame, (std::vector<int64_t>{0, 2, 2}));  // frame 0 first, as MMPose writes them
+  EXPECT_EQ(read.tracks.person, (std::vector<int64_t>{0, 0, 1}));
+  EXPECT_EQ(read.info.lost, (std::vector<uint8_t>{1, 0, 0}));  // the row of frame 0 was the lost one
+  EXPECT_FLOAT_EQ(read.tracks.keypoints.values[0], 1.0f);    // and its joint 0 was at x = 1 (row 1)
+}
+
 TEST(KeypointFiles, MmposeTrackIdsNameThePeople) {
   const fs::path path = test::temp_dir("keypoint_files_track_id") / "tracked.json";
   std::string points;
@@ -89,10 +99,14 @@ TEST(KeypointFiles, MmposeTrackIdsNameThePeople) {
             path.string() + ": frame 4: track_id must be a whole number, 0 or more");
 }
 
-TEST(KeypointFiles, CsvRefusesSeveralPeopleInAFrame) {
+TEST(KeypointFiles, CsvRefusesRowsThatAreNotOneFrameEach) {
   const fs::path path = test::temp_dir("keypoint_files_csv_people") / "two_people.csv";
   EXPECT_EQ(test::error_of([&] { write_keypoints(path.string(), three_rows({0, 0, 2}, {0, 1, 0}), KeypointLayout::coco17, kDetected); }),
             path.string() + ": frame 0 has several people, and a CSV file holds one per frame (write .json or .npz)");
+  EXPECT_EQ(test::error_of([&] { write_keypoints(path.string(), three_rows({0, 1, 0}, {0, 0, 1}), KeypointLayout::coco17, kDetected); }),
+            path.string() + ": frame 0 has several people, and a CSV file holds one per frame (write .json or .npz)");
+  EXPECT_EQ(test::error_of([&] { write_keypoints(path.string(), three_rows({0, 2, 5}, {0, 0, 0}), KeypointLayout::coco17, kDetected); }),
+            path.string() + ": row 1 is frame 2, and a CSV file numbers its frames by row from 0 (write .json or .npz)");
   EXPECT_FALSE(fs::exists(path));
 }
 
