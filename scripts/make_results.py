@@ -300,9 +300,10 @@ def readme_rows(rs):
 
 
 def readme_table(rs):
-    """The summary's first columns for the README's short list of rows."""
+    """The summary's columns up to the published figures, for the README's short list of rows."""
     lines = summary_table(readme_rows(rs)).split("\n")
-    return "\n".join("|".join(line.split("|")[:11]) + "|" for line in lines)
+    kept = lines[0].split("|").index(" published P1 / P2 ") + 1
+    return "\n".join("|".join(line.split("|")[:kept]) + "|" for line in lines)
 
 
 def changes_table(rs):

@@ -94,7 +94,7 @@ TEST(DataParallel, EveryModelOnTwoRanksTakesTheStepsOfOneProcess) {
       ASSERT_EQ(b.exit_code, 0) << b.err;
       EXPECT_NE(b.out.find("2 ranks, batch 4 each"), std::string::npos) << b.out;
       EXPECT_NE(b.out.find("data-parallel: 2 ranks"), std::string::npos) << b.out;
-      double bound = epochs > 3 ? 1e-4 : 1e-5;
+      double bound = 1e-5;
       if (epochs > 3) {
         const fs::path threads = mini().dir / (name + "_one_2threads");
         const CliRun c = run(tiny_run(model, 8, epochs, lr, 2) + " --checkpoint " + threads.string());
@@ -102,7 +102,7 @@ TEST(DataParallel, EveryModelOnTwoRanksTakesTheStepsOfOneProcess) {
         const Difference floor = largest_difference(one / "last.ckpt", threads / "last.ckpt");
         std::printf("%s, %d steps at lr %s: 2 threads instead of 1 change %.3g (%s)\n", model.c_str(), 4 * epochs, lr,
                     floor.value, floor.where.c_str());
-        bound = std::max(bound, 2 * floor.value);
+        bound = std::max(1e-4, 2 * floor.value);
       }
       const Difference difference = largest_difference(one / "last.ckpt", two / "last.ckpt");
       std::printf("%s, %d steps at lr %s: 2 ranks instead of 1 change %.3g (%s)\n", model.c_str(), 4 * epochs, lr,
